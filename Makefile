@@ -1,0 +1,84 @@
+# kismet-es - top-level build.  Each tool lists its own objects in its
+# module.mk; lib/ is a static archive shared by the three.
+#
+#   make            build build/bin/{kismet-tap,buffer-spool,es-bulk}
+#   make test       run the bats suite (starts real search nodes)
+#   make asan       the same suite against an ASan+UBSan build
+#   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
+#   make deps       install build and test dependencies (Debian bookworm, root)
+#   make bench      performance measurements (not tests)
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BUILD   ?= build
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS += -D_GNU_SOURCE -Ilib -MMD -MP
+LDFLAGS ?=
+B       := $(BUILD)
+BIN     := $(B)/bin
+
+PROGS := kismet-tap buffer-spool es-bulk
+all: $(addprefix $(BIN)/,$(PROGS))
+
+include lib/module.mk
+include kismet-tap/module.mk
+include buffer-spool/module.mk
+include es-bulk/module.mk
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+$(B)/lib/libkes.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN)/kismet-tap: $(TAP_OBJS) $(B)/lib/libkes.a
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TAP_OBJS) $(B)/lib/libkes.a $(TAP_LIBS)
+
+$(BIN)/buffer-spool: $(SPOOL_OBJS) $(B)/lib/libkes.a
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SPOOL_OBJS) $(B)/lib/libkes.a $(SPOOL_LIBS)
+
+$(BIN)/es-bulk: $(BULK_OBJS) $(B)/lib/libkes.a
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BULK_OBJS) $(B)/lib/libkes.a $(BULK_LIBS)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- tests -----------------------------------------------------------------
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+test: all
+	KES_BIN_DIR=$(abspath $(BIN)) tests/run
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all
+	KES_BIN_DIR=$(abspath build-asan/bin) \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
+	tests/run
+
+bench: all
+	KES_BIN_DIR=$(abspath $(BIN)) scripts/bench
+
+# ---- install ---------------------------------------------------------------
+MANPAGES := $(wildcard man/*.1 man/*.7)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 0755 $(addprefix $(BIN)/,$(PROGS)) $(DESTDIR)$(BINDIR)/
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+deps:
+	scripts/install-deps
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all test asan bench install deps clean
