@@ -21,7 +21,7 @@ B       := $(BUILD)
 BIN     := $(B)/bin
 
 PROGS := kismet-tap buffer-spool es-bulk
-all: $(addprefix $(BIN)/,$(PROGS))
+all: $(addprefix $(BIN)/,$(PROGS)) $(B)/tests/lib-test
 
 include lib/module.mk
 include kismet-tap/module.mk
@@ -47,6 +47,10 @@ $(BIN)/buffer-spool: $(SPOOL_OBJS) $(B)/lib/libkes.a
 $(BIN)/es-bulk: $(BULK_OBJS) $(B)/lib/libkes.a
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BULK_OBJS) $(B)/lib/libkes.a $(BULK_LIBS)
+
+$(B)/tests/lib-test: $(B)/tests/unit/lib_test.o $(B)/lib/libkes.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
