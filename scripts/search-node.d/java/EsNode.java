@@ -1,0 +1,87 @@
+/*
+ * search-node launcher for Elasticsearch 8.x: boots one in-process node from
+ * an ES_HOME-like layout built by scripts/search-node (HOME/lib on the module
+ * path, HOME/modules/<name>/ with plugin-descriptor.properties), without the
+ * distribution's CLI/bootstrap (so no security manager or entitlements).
+ *
+ * usage: java --module-path HOME/lib --add-modules ALL-MODULE-PATH \
+ *             -cp CLASSES EsNode DIR HOME
+ *   DIR/node.yml  node settings (written by scripts/search-node)
+ *   DIR/http.port, DIR/transport.port  written once the node listens
+ */
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+import org.elasticsearch.common.logging.LogConfigurator;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.env.Environment;
+import org.elasticsearch.http.HttpServerTransport;
+import org.elasticsearch.node.InternalSettingsPreparer;
+import org.elasticsearch.node.Node;
+import org.elasticsearch.plugins.PluginsLoader;
+import org.elasticsearch.transport.TransportService;
+
+public final class EsNode {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable t) {
+            // a node that failed to start may have left non-daemon threads
+            t.printStackTrace();
+            System.err.flush();
+            Runtime.getRuntime().halt(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
+        Path dir = Paths.get(args[0]).toAbsolutePath();
+        Path home = Paths.get(args[1]).toAbsolutePath();
+        // logging must be wired before the first settings/x-content use
+        LogConfigurator.registerErrorListener();
+        LogConfigurator.configureESLogging();
+        Settings settings = Settings.builder()
+            .loadFromPath(dir.resolve("node.yml"))
+            .put("path.home", home.toString())
+            .build();
+        LogConfigurator.configureWithoutConfig(settings);
+        Environment env = InternalSettingsPreparer.prepareEnvironment(
+            settings, Collections.emptyMap(), dir.resolve("config"),
+            () -> settings.get("node.name", "kes-node"));
+        PluginsLoader loader = PluginsLoader.createPluginsLoader(
+            PluginsLoader.loadModulesBundles(env.modulesDir()), Set.of(), Map.of());
+
+        final Node node = new Node(env, loader);
+        final CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close();
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+            done.countDown();
+        }));
+        node.start();
+
+        int http = node.injector().getInstance(HttpServerTransport.class)
+            .boundAddress().publishAddress().getPort();
+        int transport = node.injector().getInstance(TransportService.class)
+            .boundAddress().publishAddress().getPort();
+        writeAtomic(dir.resolve("transport.port"), Integer.toString(transport));
+        writeAtomic(dir.resolve("http.port"), Integer.toString(http));
+        System.out.println("search-node: listening http=" + http + " transport=" + transport);
+        done.await();
+    }
+
+    private static void writeAtomic(Path p, String s) throws Exception {
+        Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
+        Files.write(tmp, (s + "\n").getBytes(StandardCharsets.US_ASCII));
+        Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env bats
+# search_node.bats - proof that the test harness talks to a real search node
+# (scripts/search-node) of flavour $ES_FLAVOR: index, refresh, search, health,
+# distribution/version, and the mapping features the tools rely on; and that
+# scripts/tls-proxy puts HTTPS + basic-auth/API-key auth in front of it.
+# kes: needs-node
+load lib/common
+load lib/node
+
+setup_file() { node_start_for_suite; }
+teardown_file() { node_stop_for_suite; }
+teardown() {
+	if [ -n "${PROXY_DIR:-}" ]; then "$KES_TOP/scripts/tls-proxy" stop "$PROXY_DIR" || true; fi
+	es_delete_prefix "$(test_prefix)" || true
+}
+
+# post PATH BODY [CONTENT_TYPE] : body on stdout, fails on HTTP >= 400
+post() {
+	curl -sS --fail-with-body -X "${METHOD:-POST}" -H "Content-Type: ${3:-application/json}" \
+		--data-binary "$2" "$(node_url)/$1"
+}
+
+@test "search-node: index two documents, refresh, search them back" {
+	local p idx
+	p=$(test_prefix)
+	idx="$p-docs"
+	printf '%s\n' \
+		'{"index":{"_index":"'"$idx"'","_id":"a"}}' '{"name":"alpha","n":1}' \
+		'{"index":{"_index":"'"$idx"'","_id":"b"}}' '{"name":"beta","n":2}' >"$BATS_TEST_TMPDIR/bulk"
+	run curl -sS --fail-with-body -H 'Content-Type: application/x-ndjson' \
+		--data-binary @"$BATS_TEST_TMPDIR/bulk" "$(node_url)/_bulk"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.errors' <<<"$output")" = false ]
+	[ "$(jq '.items | length' <<<"$output")" -eq 2 ]
+
+	es_refresh "$idx"
+	run post "$idx/_search" '{"query":{"match_all":{}},"sort":[{"n":"asc"}]}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq '.hits.total.value' <<<"$output")" -eq 2 ]
+	[ "$(jq -r '.hits.hits[0]._source.name' <<<"$output")" = alpha ]
+	[ "$(jq -r '.hits.hits[1]._id' <<<"$output")" = b ]
+
+	run post "$idx/_search" '{"query":{"match":{"name":"beta"}}}'
+	[ "$(jq '.hits.total.value' <<<"$output")" -eq 1 ]
+	[ "$(jq -r '.hits.hits[0]._source.n' <<<"$output")" -eq 2 ]
+
+	run es_count "$p-*"
+	[ "$status" -eq 0 ]
+	[ "$output" -eq 2 ]
+}
+
+@test "search-node: cluster health is yellow or green" {
+	run es_get "_cluster/health"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$(jq -r '.status' <<<"$output")" =~ ^(yellow|green)$ ]]
+	[ "$(jq '.number_of_nodes' <<<"$output")" -ge 1 ]
+}
+
+@test "search-node: GET / reports the expected distribution" {
+	run es_get ""
+	echo "$output"
+	[ "$status" -eq 0 ]
+	case $ES_FLAVOR in
+		opensearch)
+			[ "$(jq -r '.version.distribution' <<<"$output")" = opensearch ]
+			[[ "$(jq -r '.version.number' <<<"$output")" == 2.* ]]
+			;;
+		elasticsearch)
+			[ "$(jq -r '.version.distribution // "elasticsearch"' <<<"$output")" = elasticsearch ]
+			[[ "$(jq -r '.version.number' <<<"$output")" == "${KES_ES_MAJOR:-8}".* ]]
+			[ "$(jq -r '.tagline' <<<"$output")" = "You Know, for Search" ]
+			;;
+		*)
+			echo "unknown ES_FLAVOR '$ES_FLAVOR'"
+			false
+			;;
+	esac
+}
+
+@test "search-node: index template with geo_point, geohash_grid and date_histogram" {
+	local p
+	p=$(test_prefix)
+	METHOD=PUT run post "_index_template/$p-tpl" '{"index_patterns":["'"$p"'-geo*"],
+		"template":{"settings":{"number_of_shards":1,"number_of_replicas":0},
+		"mappings":{"properties":{"location":{"type":"geo_point"},"timestamp":{"type":"date"}}}}}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	printf '%s\n' \
+		'{"index":{"_index":"'"$p"'-geo-1"}}' '{"location":{"lat":52.52,"lon":13.40},"timestamp":"2025-01-01T10:00:00Z"}' \
+		'{"index":{"_index":"'"$p"'-geo-1"}}' '{"location":{"lat":52.51,"lon":13.41},"timestamp":"2025-01-02T10:00:00Z"}' \
+		'{"index":{"_index":"'"$p"'-geo-1"}}' '{"location":{"lat":48.85,"lon":2.35},"timestamp":"2025-01-02T11:00:00Z"}' \
+		>"$BATS_TEST_TMPDIR/bulk"
+	run curl -sS --fail-with-body -H 'Content-Type: application/x-ndjson' \
+		--data-binary @"$BATS_TEST_TMPDIR/bulk" "$(node_url)/_bulk?refresh=true"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.errors' <<<"$output")" = false ]
+
+	run es_get "$p-geo-1/_mapping"
+	[ "$(jq -r '.[].mappings.properties.location.type' <<<"$output")" = geo_point ]
+
+	run post "$p-geo*/_search" '{"size":0,"aggs":{
+		"cells":{"geohash_grid":{"field":"location","precision":3}},
+		"days":{"date_histogram":{"field":"timestamp","calendar_interval":"day"}}}}'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# Berlin (u33) holds two points, Paris (u09) one
+	[ "$(jq -r '.aggregations.cells.buckets[0].key' <<<"$output")" = u33 ]
+	[ "$(jq '.aggregations.cells.buckets[0].doc_count' <<<"$output")" -eq 2 ]
+	[ "$(jq -r '.aggregations.cells.buckets[1].key' <<<"$output")" = u09 ]
+	[ "$(jq '[.aggregations.days.buckets[].doc_count]' -c <<<"$output")" = '[1,2]' ]
+
+	METHOD=DELETE run post "_index_template/$p-tpl" ''
+	[ "$status" -eq 0 ]
+}
+
+@test "search-node: gzip-encoded bulk body is accepted" {
+	local p
+	p=$(test_prefix)
+	printf '%s\n' '{"index":{"_index":"'"$p"'-gz"}}' '{"k":"v"}' | gzip >"$BATS_TEST_TMPDIR/bulk.gz"
+	run curl -sS --fail-with-body -H 'Content-Type: application/x-ndjson' -H 'Content-Encoding: gzip' \
+		--data-binary @"$BATS_TEST_TMPDIR/bulk.gz" "$(node_url)/_bulk?refresh=true"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.errors' <<<"$output")" = false ]
+	run es_count "$p-gz"
+	[ "$output" -eq 1 ]
+}
+
+@test "tls-proxy: HTTPS with basic auth or API key, refusals, wrong CA" {
+	local p url d me=$BASHPID # this test's process, taken outside $(...)
+	p=$(test_prefix)
+	PROXY_DIR=$BATS_TEST_TMPDIR/proxy
+	d=$PROXY_DIR
+	url=$("$KES_TOP/scripts/tls-proxy" start "$d" "$(node_url)" --watch-pid "$me")
+	[[ "$url" == https://127.0.0.1:* ]]
+	[ -s "$d/ca.pem" ] && [ -s "$d/wrong-ca.pem" ] && [ -s "$d/password" ] && [ -s "$d/apikey" ]
+	# credentials go to curl through files, never argv
+	printf 'user = "kes:%s"\n' "$(cat "$d/password")" >"$BATS_TEST_TMPDIR/basic.cfg"
+	printf 'user = "kes:wrong-%s"\n' "$(cat "$d/password")" >"$BATS_TEST_TMPDIR/badbasic.cfg"
+	printf 'Authorization: ApiKey %s\n' "$(cat "$d/apikey")" >"$BATS_TEST_TMPDIR/apikey.hdr"
+	printf 'Authorization: ApiKey x%s\n' "$(cat "$d/apikey")" >"$BATS_TEST_TMPDIR/badkey.hdr"
+
+	run curl -s -o /dev/null -w '%{http_code}' --cacert "$d/ca.pem" "$url/_cluster/health"
+	[ "$output" = 401 ]
+	run curl -s -o /dev/null -w '%{http_code}' --cacert "$d/ca.pem" -K "$BATS_TEST_TMPDIR/badbasic.cfg" "$url/"
+	[ "$output" = 401 ]
+	run curl -s -o /dev/null -w '%{http_code}' --cacert "$d/ca.pem" -H @"$BATS_TEST_TMPDIR/badkey.hdr" "$url/"
+	[ "$output" = 401 ]
+
+	run curl -sS --fail-with-body --cacert "$d/ca.pem" -K "$BATS_TEST_TMPDIR/basic.cfg" "$url/_cluster/health"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$(jq -r '.status' <<<"$output")" =~ ^(yellow|green)$ ]]
+
+	# the certificate also names localhost
+	run curl -sS --fail-with-body --cacert "$d/ca.pem" -H @"$BATS_TEST_TMPDIR/apikey.hdr" \
+		"https://localhost:${url##*:}/_cluster/health"
+	[ "$status" -eq 0 ]
+
+	# an unrelated CA must not verify the server
+	run curl -sS -o /dev/null --cacert "$d/wrong-ca.pem" -K "$BATS_TEST_TMPDIR/basic.cfg" "$url/"
+	[ "$status" -eq 60 ]
+
+	# a gzip-encoded bulk body passes through untouched, with the API key
+	printf '%s\n' '{"index":{"_index":"'"$p"'-px"}}' '{"via":"proxy"}' | gzip >"$BATS_TEST_TMPDIR/bulk.gz"
+	run curl -sS --fail-with-body --cacert "$d/ca.pem" -H @"$BATS_TEST_TMPDIR/apikey.hdr" \
+		-H 'Content-Type: application/x-ndjson' -H 'Content-Encoding: gzip' \
+		--data-binary @"$BATS_TEST_TMPDIR/bulk.gz" "$url/_bulk?refresh=true"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.errors' <<<"$output")" = false ]
+	run es_count "$p-px"
+	[ "$output" -eq 1 ]
+
+	"$KES_TOP/scripts/tls-proxy" stop "$d"
+	run curl -s -o /dev/null --cacert "$d/ca.pem" "$url/"
+	[ "$status" -eq 7 ]
+}
