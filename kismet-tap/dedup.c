@@ -1,0 +1,100 @@
+/*
+ * dedup.c - open-addressing hash table keyed by a 64-bit hash of the
+ * device key (see dedup.h).  Two keys with the same 64-bit hash would
+ * share a slot: with 10^5 devices the odds are about 10^-10.
+ */
+#include "dedup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct dedup_slot {
+	uint64_t hash;		/* 0 = empty */
+	int64_t last_time;
+	int64_t packets;
+};
+
+static uint64_t
+hash_key(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a, then a murmur finaliser */
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+int
+dedup_init(struct dedup *d)
+{
+	d->cap = 1024;
+	d->count = 0;
+	d->slots = calloc(d->cap, sizeof(*d->slots));
+	return d->slots ? 0 : -1;
+}
+
+static struct dedup_slot *
+find(struct dedup_slot *slots, size_t cap, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (slots[i].hash != 0 && slots[i].hash != h)
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+static int
+grow(struct dedup *d)
+{
+	size_t ncap = d->cap * 2, i;
+	struct dedup_slot *ns = calloc(ncap, sizeof(*ns));
+
+	if (ns == NULL)
+		return -1;
+	for (i = 0; i < d->cap; i++)
+		if (d->slots[i].hash != 0)
+			*find(ns, ncap, d->slots[i].hash) = d->slots[i];
+	free(d->slots);
+	d->slots = ns;
+	d->cap = ncap;
+	return 0;
+}
+
+int
+dedup_changed(struct dedup *d, const char *key, int64_t last_time, int64_t packets)
+{
+	uint64_t h = hash_key(key);
+	struct dedup_slot *s;
+
+	if ((d->count + 1) * 4 > d->cap * 3 && grow(d) < 0)
+		return -1;
+	s = find(d->slots, d->cap, h);
+	if (s->hash == h && s->last_time == last_time && s->packets == packets)
+		return 0;
+	if (s->hash == 0)
+		d->count++;
+	s->hash = h;
+	s->last_time = last_time;
+	s->packets = packets;
+	return 1;
+}
+
+size_t
+dedup_count(const struct dedup *d)
+{
+	return d->count;
+}
+
+void
+dedup_free(struct dedup *d)
+{
+	free(d->slots);
+	memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,27 @@
+/*
+ * dedup.h - per-device memory of what was last emitted (last_time and
+ * packet count), so that overlapping polls emit a device only when it
+ * changed.  Keys are kept as 64-bit hashes (24 bytes per device).
+ */
+#ifndef TAP_DEDUP_H
+#define TAP_DEDUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct dedup_slot;
+
+struct dedup {
+	struct dedup_slot *slots;
+	size_t cap;		/* power of two */
+	size_t count;
+};
+
+int dedup_init(struct dedup *d);
+/* 1 if key is new or its (last_time, packets) moved -- recorded now;
+ * 0 if unchanged; -1 out of memory. */
+int dedup_changed(struct dedup *d, const char *key, int64_t last_time, int64_t packets);
+size_t dedup_count(const struct dedup *d);
+void dedup_free(struct dedup *d);
+
+#endif

@@ -1,0 +1,642 @@
+/*
+ * project.c - Kismet JSON -> record contract (ARCHITECTURE.md section 2).
+ *
+ * Every source ends here: a REST poll element, a NEW_DEVICE payload, a
+ * kismetdb devices.device column.  Field-simplified objects and full
+ * objects are read the same way: each value is looked up by its Kismet
+ * path ("a/b/c"), first as one key (the list we send renames every path
+ * to itself), then by walking the nested objects.
+ *
+ * Unknown is left out (section 2 and the fixtures' README section 0/7):
+ * Kismet answers 0 for a requested field it does not have, "" for an
+ * unknown channel, 0 for an unknown frequency, signal type "none" with 0
+ * values without radiotap, "Unknown" as manufacturer, and a garbage
+ * avg_loc, so the location comes from location/last only.
+ */
+#include "project.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+#define P_MAC		"kismet.device.base.macaddr"
+#define P_KEY		"kismet.device.base.key"
+#define P_TYPE		"kismet.device.base.type"
+#define P_NAME		"kismet.device.base.name"
+#define P_USER		"kismet.device.base.username"
+#define P_PHY		"kismet.device.base.phyname"
+#define P_MANUF		"kismet.device.base.manuf"
+#define P_FIRST		"kismet.device.base.first_time"
+#define P_LAST		"kismet.device.base.last_time"
+#define P_CHAN		"kismet.device.base.channel"
+#define P_FREQ		"kismet.device.base.frequency"
+#define P_PKTS		"kismet.device.base.packets.total"
+#define P_TX		"kismet.device.base.packets.tx_total"
+#define P_RX		"kismet.device.base.packets.rx_total"
+#define P_DSIZE		"kismet.device.base.datasize"
+#define P_SIGTYPE	"kismet.device.base.signal/kismet.common.signal.type"
+#define P_SIG		"kismet.device.base.signal/kismet.common.signal.last_signal"
+#define P_NOISE		"kismet.device.base.signal/kismet.common.signal.last_noise"
+#define P_LOCFIX	"kismet.device.base.location/kismet.common.location.loc_fix"
+#define P_LASTLOC	"kismet.device.base.location/kismet.common.location.last"
+
+#define L_GEO		"kismet.common.location.geopoint"
+#define L_ALT		"kismet.common.location.alt"
+#define L_FIX		"kismet.common.location.fix"
+
+/* Everything project_device() reads, in the order of the request. */
+static const char *const field_paths[] = {
+	P_MAC, P_KEY, P_TYPE, P_NAME, P_USER, P_PHY, P_MANUF, P_FIRST, P_LAST,
+	P_CHAN, P_FREQ, P_PKTS, P_TX, P_RX, P_DSIZE, P_SIGTYPE, P_SIG, P_NOISE,
+	P_LOCFIX, P_LASTLOC,
+};
+
+json_t *
+project_fields(void)
+{
+	json_t *a = json_array(), *e;
+	size_t i;
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(field_paths) / sizeof(field_paths[0]); i++) {
+		/* a path's output key would be its last component: rename it to
+		 * the whole path so that leaves cannot collide */
+		if (strchr(field_paths[i], '/'))
+			e = json_pack("[ss]", field_paths[i], field_paths[i]);
+		else
+			e = json_string(field_paths[i]);
+		if (e == NULL || json_array_append_new(a, e) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* A field name or path: [A-Za-z0-9._-] components joined by single '/'. */
+static int
+name_valid(const char *s)
+{
+	size_t comp = 0, n = 0;
+
+	for (; *s; s++, n++) {
+		if (*s == '/') {
+			if (comp == 0)
+				return 0;
+			comp = 0;
+			continue;
+		}
+		if (!(isalnum((unsigned char)*s) || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+		comp++;
+	}
+	return comp > 0 && n < 512;
+}
+
+int
+project_fields_check(const json_t *fields, const char **why)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(fields) || json_array_size(fields) == 0) {
+		*why = "fields is not a non-empty array";
+		return -1;
+	}
+	json_array_foreach(fields, i, e) {
+		if (json_is_string(e)) {
+			if (!name_valid(json_string_value(e))) {
+				*why = "bad field name";
+				return -1;
+			}
+		} else if (json_is_array(e)) {
+			if (json_array_size(e) != 2 ||
+			    !json_is_string(json_array_get(e, 0)) ||
+			    !json_is_string(json_array_get(e, 1))) {
+				*why = "a field pair is not [field, rename]";
+				return -1;
+			}
+			if (!name_valid(json_string_value(json_array_get(e, 0))) ||
+			    !name_valid(json_string_value(json_array_get(e, 1)))) {
+				*why = "bad field name in a pair";
+				return -1;
+			}
+		} else {
+			*why = "a field is neither a name nor a pair";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Look up a Kismet path: as one (renamed) key, else component by component. */
+static json_t *
+dget(const json_t *obj, const char *path)
+{
+	const char *slash;
+	json_t *v;
+	char comp[128];
+	size_t n;
+
+	while (json_is_object(obj)) {
+		if ((v = json_object_get(obj, path)) != NULL)
+			return v;
+		if ((slash = strchr(path, '/')) == NULL)
+			return NULL;
+		n = (size_t)(slash - path);
+		if (n >= sizeof(comp))
+			return NULL;
+		memcpy(comp, path, n);
+		comp[n] = '\0';
+		obj = json_object_get(obj, comp);
+		path = slash + 1;
+	}
+	return NULL;
+}
+
+/* A non-empty string, else NULL (Kismet's 0 for "not set" included). */
+static const char *
+get_str(const json_t *obj, const char *path)
+{
+	json_t *v = dget(obj, path);
+	const char *s;
+
+	if (!json_is_string(v))
+		return NULL;
+	s = json_string_value(v);
+	return *s ? s : NULL;
+}
+
+/* A number as an integer; 1 if present. */
+static int
+get_int(const json_t *obj, const char *path, int64_t *out)
+{
+	json_t *v = dget(obj, path);
+
+	if (json_is_integer(v)) {
+		*out = (int64_t)json_integer_value(v);
+		return 1;
+	}
+	if (json_is_real(v) && isfinite(json_real_value(v)) &&
+	    fabs(json_real_value(v)) < 9e18) {
+		*out = (int64_t)llround(json_real_value(v));
+		return 1;
+	}
+	return 0;
+}
+
+static int
+get_num(const json_t *obj, const char *path, double *out)
+{
+	json_t *v = dget(obj, path);
+
+	if (!json_is_number(v) || !isfinite(json_number_value(v)))
+		return 0;
+	*out = json_number_value(v);
+	return 1;
+}
+
+int
+project_mac(const char *in, char out[32])
+{
+	size_t i;
+	int nonzero = 0;
+
+	if (in == NULL || *in == '\0')
+		return -1;
+	for (i = 0; in[i]; i++) {
+		if (i >= 31 || !(isxdigit((unsigned char)in[i]) || in[i] == ':'))
+			return -1;
+		out[i] = (char)tolower((unsigned char)in[i]);
+		if (isxdigit((unsigned char)in[i]) && in[i] != '0')
+			nonzero = 1;
+	}
+	out[i] = '\0';
+	return nonzero ? 0 : -1;
+}
+
+int
+project_ident(const json_t *dev, struct device_ident *id, const char **why)
+{
+	if (!json_is_object(dev)) {
+		*why = "device is not a JSON object";
+		return -1;
+	}
+	id->key = get_str(dev, P_KEY);
+	if (id->key == NULL)
+		id->key = get_str(dev, P_MAC);
+	if (id->key == NULL) {
+		*why = "device without a MAC or key";
+		return -1;
+	}
+	if (!get_int(dev, P_LAST, &id->last_time))
+		id->last_time = 0;
+	if (!get_int(dev, P_PKTS, &id->packets))
+		id->packets = 0;
+	return 0;
+}
+
+static int
+set_str(json_t *rec, const char *key, const char *val)
+{
+	return val ? json_object_set_new(rec, key, json_string(val)) : 0;
+}
+
+static int
+set_int(json_t *rec, const char *key, int64_t val)
+{
+	return json_object_set_new(rec, key, json_integer((json_int_t)val));
+}
+
+static int
+set_time(json_t *rec, int64_t ms)
+{
+	char ts[TS_ISO_LEN];
+
+	if (ts_format_ms(ts, ms) < 0)
+		return -1;
+	return json_object_set_new(rec, "timestamp", json_string(ts));
+}
+
+/* location/last: [lon, lat], fix >= 2, not [0,0], in range. */
+static int
+set_location(json_t *rec, const json_t *dev)
+{
+	json_t *last = dget(dev, P_LASTLOC), *geo, *loc;
+	double lon, lat, alt;
+	int64_t fix;
+
+	if (!json_is_object(last))
+		return 0;
+	geo = json_object_get(last, L_GEO);
+	if (!json_is_array(geo) || json_array_size(geo) != 2 ||
+	    !json_is_number(json_array_get(geo, 0)) || !json_is_number(json_array_get(geo, 1)))
+		return 0;
+	if (!get_int(last, L_FIX, &fix) && !get_int(dev, P_LOCFIX, &fix))
+		return 0;
+	if (fix < 2)
+		return 0;
+	lon = json_number_value(json_array_get(geo, 0));
+	lat = json_number_value(json_array_get(geo, 1));
+	if (!isfinite(lon) || !isfinite(lat) || (lon == 0 && lat == 0) ||
+	    lat < -90 || lat > 90 || lon < -180 || lon > 180)
+		return 0;
+	loc = json_pack("{sfsf}", "lat", lat, "lon", lon);
+	if (loc == NULL || json_object_set_new(rec, "location", loc) < 0)
+		return -1;
+	if (json_object_set_new(rec, "latitude", json_real(lat)) < 0 ||
+	    json_object_set_new(rec, "longitude", json_real(lon)) < 0)
+		return -1;
+	/* altitude only with a 3D fix: a 2D fix reports 0 */
+	if (fix >= 3 && get_num(last, L_ALT, &alt))
+		return json_object_set_new(rec, "altitude", json_real(alt));
+	return 0;
+}
+
+json_t *
+project_device(const json_t *dev, const char *sensor, const char **why)
+{
+	char mac[32];
+	const char *s, *sigtype;
+	int64_t v, last, sig = 0, noise = 0;
+	int has_sig = 0, has_noise = 0, rc = 0;
+	json_t *rec;
+
+	if (!json_is_object(dev)) {
+		*why = "device is not a JSON object";
+		return NULL;
+	}
+	if (project_mac(get_str(dev, P_MAC), mac) < 0) {
+		*why = "device without a MAC";
+		return NULL;
+	}
+	if (!get_int(dev, P_LAST, &last) || last <= 0) {
+		*why = "device without last_time";
+		return NULL;
+	}
+	if ((rec = json_object()) == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	rc |= set_time(rec, last * 1000);
+	rc |= set_str(rec, "record_type", "device");
+	rc |= set_str(rec, "sensor", sensor);
+	rc |= set_str(rec, "mac_addr", mac);
+	rc |= set_str(rec, "device_key", get_str(dev, P_KEY));
+	rc |= set_str(rec, "device_type", get_str(dev, P_TYPE));
+	rc |= set_str(rec, "name", get_str(dev, P_NAME));
+	rc |= set_str(rec, "username", get_str(dev, P_USER));
+	rc |= set_str(rec, "phy_type", get_str(dev, P_PHY));
+	s = get_str(dev, P_MANUF);
+	rc |= set_str(rec, "manufacturer", s && strcmp(s, "Unknown") != 0 ? s : NULL);
+	if (get_int(dev, P_FIRST, &v) && v > 0)
+		rc |= set_int(rec, "first_seen", v);
+	rc |= set_int(rec, "last_seen", last);
+	rc |= set_str(rec, "channel", get_str(dev, P_CHAN));
+	if (get_int(dev, P_FREQ, &v) && v > 0)
+		rc |= set_int(rec, "frequency", v);
+	if (get_int(dev, P_PKTS, &v) && v >= 0)
+		rc |= set_int(rec, "total_packets", v);
+	if (get_int(dev, P_TX, &v) && v >= 0)
+		rc |= set_int(rec, "tx_packets", v);
+	if (get_int(dev, P_RX, &v) && v >= 0)
+		rc |= set_int(rec, "rx_packets", v);
+	if (get_int(dev, P_DSIZE, &v) && v >= 0)
+		rc |= set_int(rec, "data_size", v);
+	sigtype = get_str(dev, P_SIGTYPE);
+	if (sigtype == NULL || strcmp(sigtype, "none") != 0) {
+		has_sig = get_int(dev, P_SIG, &sig) && sig != 0;
+		has_noise = get_int(dev, P_NOISE, &noise) && noise != 0;
+	}
+	if (has_sig)
+		rc |= set_int(rec, "signal_dbm", sig);
+	if (has_noise)
+		rc |= set_int(rec, "noise_dbm", noise);
+	if (has_sig && has_noise)
+		rc |= set_int(rec, "snr_db", sig - noise);
+	rc |= set_location(rec, dev);
+	if (rc != 0) {
+		json_decref(rec);
+		*why = "cannot build the record (out of memory or time out of range)";
+		return NULL;
+	}
+	return rec;
+}
+
+/* Deep copy with '.' in object keys made '_' (Kismet's ekjson). */
+static json_t *
+ekjson(const json_t *v)
+{
+	const char *k;
+	json_t *out, *e, *c;
+	size_t i;
+	char kb[256], *kk;
+
+	if (json_is_object(v)) {
+		if ((out = json_object()) == NULL)
+			return NULL;
+		json_object_foreach((json_t *)v, k, e) {
+			size_t n = strlen(k);
+
+			kk = n < sizeof(kb) ? kb : malloc(n + 1);
+			if (kk == NULL || (c = ekjson(e)) == NULL) {
+				if (kk != kb)
+					free(kk);
+				json_decref(out);
+				return NULL;
+			}
+			for (i = 0; i <= n; i++)
+				kk[i] = k[i] == '.' ? '_' : k[i];
+			json_object_set_new(out, kk, c);
+			if (kk != kb)
+				free(kk);
+		}
+		return out;
+	}
+	if (json_is_array(v)) {
+		if ((out = json_array()) == NULL)
+			return NULL;
+		json_array_foreach(v, i, e) {
+			if ((c = ekjson(e)) == NULL || json_array_append_new(out, c) < 0) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		return out;
+	}
+	return json_deep_copy(v);
+}
+
+json_t *
+project_raw(const json_t *dev, const char *sensor, const char **why)
+{
+	char mac[32];
+	int64_t last;
+	json_t *rec;
+
+	if (!json_is_object(dev)) {
+		*why = "device is not a JSON object";
+		return NULL;
+	}
+	if (project_mac(get_str(dev, P_MAC), mac) < 0) {
+		*why = "device without a MAC";
+		return NULL;
+	}
+	if (!get_int(dev, P_LAST, &last) || last <= 0) {
+		*why = "device without last_time";
+		return NULL;
+	}
+	if ((rec = ekjson(dev)) == NULL || set_time(rec, last * 1000) < 0 ||
+	    set_str(rec, "record_type", "device") < 0 || set_str(rec, "sensor", sensor) < 0) {
+		json_decref(rec);
+		*why = "cannot build the record";
+		return NULL;
+	}
+	return rec;
+}
+
+json_t *
+project_event_record(const char *type, json_t *data, const char *mac,
+    int64_t ts_ms, const char *sensor)
+{
+	json_t *rec = json_object();
+	int rc = 0;
+
+	if (rec == NULL) {
+		json_decref(data);
+		return NULL;
+	}
+	rc |= set_time(rec, ts_ms);
+	rc |= set_str(rec, "record_type", "event");
+	rc |= set_str(rec, "sensor", sensor);
+	rc |= set_str(rec, "event_type", type);
+	rc |= set_str(rec, "device_mac", mac);
+	if (data)
+		rc |= json_object_set_new(rec, "event_data", data);
+	if (rc != 0) {
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* seconds (float) -> ms, when plausible */
+static int
+secs_ms(double secs, int64_t *ms)
+{
+	if (!isfinite(secs) || secs <= 0 || secs > 253402300799.0)
+		return 0;
+	*ms = (int64_t)llround(secs * 1000.0);
+	return 1;
+}
+
+json_t *
+project_event(const json_t *msg, const char *sensor, int raw, int64_t now_ms,
+    const char **why)
+{
+	const char *k, *type = NULL, *m;
+	json_t *v, *payload = NULL, *basedev = NULL, *data = NULL, *rec;
+	char mac[32];
+	int has_mac = 0;
+	int64_t ts = now_ms, s, us;
+	double f;
+
+	if (!json_is_object(msg) || json_object_size(msg) == 0) {
+		*why = "event is not a JSON object with an event name";
+		return NULL;
+	}
+	json_object_foreach((json_t *)msg, k, v) {
+		if (ends_with(k, "_BASEDEV")) {
+			basedev = v;
+		} else if (type == NULL) {
+			type = k;
+			payload = v;
+		}
+	}
+	if (type == NULL) {	/* only a BASEDEV key */
+		*why = "event without a payload key";
+		return NULL;
+	}
+
+	if (strcmp(type, "NEW_DEVICE") == 0) {
+		data = raw ? project_raw(payload, sensor, why) : project_device(payload, sensor, why);
+		if (data == NULL)
+			return NULL;
+		/* the mapped record carries the lower-case MAC and time */
+		if (project_mac(get_str(payload, P_MAC), mac) == 0)
+			has_mac = 1;
+		if (get_int(payload, P_LAST, &s) && s > 0)
+			ts = s * 1000;
+	} else {
+		if (strcmp(type, "ALERT") == 0) {
+			if (get_num(payload, "kismet.alert.timestamp", &f))
+				secs_ms(f, &ts);
+			m = get_str(payload, "kismet.alert.transmitter_mac");
+			has_mac = project_mac(m, mac) == 0;
+			if (!has_mac)
+				has_mac = project_mac(get_str(payload, "kismet.alert.source_mac"), mac) == 0;
+		} else if (strcmp(type, "MESSAGE") == 0) {
+			if (get_int(payload, "kismet.messagebus.message_time", &s) && s > 0)
+				ts = s * 1000;
+		} else if (strcmp(type, "TIMESTAMP") == 0) {
+			if (get_int(payload, "kismet.system.timestamp.sec", &s) && s > 0) {
+				ts = s * 1000;
+				if (get_int(payload, "kismet.system.timestamp.usec", &us) &&
+				    us >= 0 && us < 1000000)
+					ts += us / 1000;
+			}
+		} else if (strcmp(type, "GPS_LOCATION") == 0) {
+			if (get_int(payload, "kismet.common.location.time_sec", &s) && s > 0) {
+				ts = s * 1000;
+				if (get_int(payload, "kismet.common.location.time_usec", &us) &&
+				    us >= 0 && us < 1000000)
+					ts += us / 1000;
+			}
+		}
+		if (!has_mac && basedev)
+			has_mac = project_mac(get_str(basedev, P_MAC), mac) == 0;
+		data = json_object_size(msg) > 1 ? json_deep_copy(msg) : json_deep_copy(payload);
+		if (data == NULL) {
+			*why = "out of memory";
+			return NULL;
+		}
+	}
+	rec = project_event_record(type, data, has_mac ? mac : NULL, ts, sensor);
+	if (rec == NULL)
+		*why = "cannot build the event record";
+	return rec;
+}
+
+/* ---- text format --------------------------------------------------------- */
+
+static const char *
+rs(const json_t *rec, const char *k)
+{
+	const char *s = json_string_value(json_object_get(rec, k));
+
+	return s ? s : "-";
+}
+
+static char *
+text_line(const json_t *rec, size_t *len)
+{
+	char *out = NULL, *extra = NULL;
+	const json_t *d, *sig, *pk;
+	int n;
+
+	if (strcmp(rs(rec, "record_type"), "event") == 0) {
+		const char *summary = NULL;
+
+		d = json_object_get(rec, "event_data");
+		if (strcmp(rs(rec, "event_type"), "ALERT") == 0)
+			summary = json_string_value(json_object_get(d, "kismet.alert.text"));
+		else if (strcmp(rs(rec, "event_type"), "MESSAGE") == 0)
+			summary = json_string_value(json_object_get(d, "kismet.messagebus.message_string"));
+		else if (strcmp(rs(rec, "event_type"), "NEW_DEVICE") == 0)
+			summary = json_string_value(json_object_get(d, "name"));
+		if (summary == NULL && d != NULL && !json_is_object(json_object_get(d, "timestamp")))
+			summary = extra = json_dumps(d, JSON_COMPACT | JSON_ENCODE_ANY);
+		n = asprintf(&out, "%s  event   %-17s  %-20s  %.200s\n", rs(rec, "timestamp"),
+		    rs(rec, "device_mac"), rs(rec, "event_type"), summary ? summary : "");
+	} else {
+		char sigbuf[16] = "-", pkbuf[24] = "-";
+
+		sig = json_object_get(rec, "signal_dbm");
+		pk = json_object_get(rec, "total_packets");
+		if (json_is_integer(sig))
+			snprintf(sigbuf, sizeof(sigbuf), "%lld", (long long)json_integer_value(sig));
+		if (json_is_integer(pk))
+			snprintf(pkbuf, sizeof(pkbuf), "%lld", (long long)json_integer_value(pk));
+		n = asprintf(&out, "%s  device  %-17s  %-13s ch %-4s %4s dBm %8s pkts  %s%s%s  %s\n",
+		    rs(rec, "timestamp"), rs(rec, "mac_addr"), rs(rec, "device_type"),
+		    rs(rec, "channel"), sigbuf, pkbuf,
+		    json_object_get(rec, "username") ? rs(rec, "username") : rs(rec, "name"),
+		    json_object_get(rec, "manufacturer") ? "  " : "",
+		    json_object_get(rec, "manufacturer") ? rs(rec, "manufacturer") : "",
+		    json_object_get(rec, "location") ? "[fix]" : "");
+	}
+	free(extra);
+	if (n < 0)
+		return NULL;
+	*len = (size_t)n;
+	return out;
+}
+
+char *
+project_line(const json_t *rec, int text, size_t *len)
+{
+	char *s, *t;
+	size_t n;
+
+	if (text)
+		return text_line(rec, len);
+	/* 16 significant digits: Kismet's 6-decimal coordinates and
+	 * microsecond float timestamps print as sent (17 would show
+	 * 47.606200000000001) */
+	s = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(16));
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	t = realloc(s, n + 2);
+	if (t == NULL) {
+		free(s);
+		return NULL;
+	}
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	*len = n + 1;
+	return t;
+}

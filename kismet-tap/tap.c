@@ -1,0 +1,174 @@
+/*
+ * tap.c - the emit path shared by every source (see tap.h): parse, skip
+ * unchanged devices, project, serialise, write, count.
+ */
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "project.h"
+#include "timefmt.h"
+
+int
+tap_init(struct tap *t, const struct config *cfg)
+{
+	memset(t, 0, sizeof(*t));
+	t->cfg = cfg;
+	if (dedup_init(&t->dd) < 0)
+		return -1;
+	output_init(&t->out, 1, (size_t)cfg->queue_max, cfg->mode == MODE_LIVE);
+	if (cfg->sensor && (t->sensor = strdup(cfg->sensor)) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+tap_free(struct tap *t)
+{
+	output_free(&t->out);
+	dedup_free(&t->dd);
+	free(t->sensor);
+	t->sensor = NULL;
+}
+
+int
+tap_set_sensor(struct tap *t, const char *name)
+{
+	char *s;
+
+	if (t->cfg->sensor || name == NULL || *name == '\0')
+		return 0;
+	if ((s = strdup(name)) == NULL)
+		return -1;
+	free(t->sensor);
+	t->sensor = s;
+	return 0;
+}
+
+void
+tap_bad(struct tap *t, const char *where, const char *why)
+{
+	t->st.bad++;
+	log_err("%s: skipped: %s", where, why);
+}
+
+int
+tap_record(struct tap *t, json_t *rec)
+{
+	size_t len;
+	char *line = project_line(rec, t->cfg->format == FMT_TEXT, &len);
+	int rc;
+
+	json_decref(rec);
+	if (line == NULL) {
+		tap_bad(t, "output", "cannot serialise a record");
+		return 0;
+	}
+	rc = output_put(&t->out, line, len);
+	free(line);
+	return rc;
+}
+
+int
+tap_device(struct tap *t, const json_t *dev, const char *where)
+{
+	struct device_ident id;
+	const char *why = NULL;
+	json_t *rec;
+	int ch;
+
+	t->st.devices_in++;
+	if (project_ident(dev, &id, &why) < 0) {
+		tap_bad(t, where, why);
+		return 0;
+	}
+	ch = dedup_changed(&t->dd, id.key, id.last_time, id.packets);
+	if (ch < 0) {
+		tap_bad(t, where, "out of memory in the device table");
+		return 0;
+	}
+	if (ch == 0) {
+		t->st.unchanged++;
+		return 0;
+	}
+	rec = t->cfg->raw ? project_raw(dev, t->sensor, &why) : project_device(dev, t->sensor, &why);
+	if (rec == NULL) {
+		tap_bad(t, where, why);
+		return 0;
+	}
+	t->st.devices_out++;
+	return tap_record(t, rec);
+}
+
+int
+tap_device_text(struct tap *t, const char *text, size_t len, const char *where)
+{
+	json_error_t err;
+	json_t *dev = json_loadb(text, len, 0, &err);
+	char why[200];
+	int rc;
+
+	if (dev == NULL) {
+		t->st.devices_in++;
+		snprintf(why, sizeof(why), "invalid JSON: %s", err.text);
+		tap_bad(t, where, why);
+		return 0;
+	}
+	rc = tap_device(t, dev, where);
+	json_decref(dev);
+	return rc;
+}
+
+int
+tap_event(struct tap *t, const json_t *msg, const char *where)
+{
+	const char *why = NULL;
+	json_t *rec;
+
+	t->st.events_in++;
+	rec = project_event(msg, t->sensor, t->cfg->raw, ts_now_ms(), &why);
+	if (rec == NULL) {
+		tap_bad(t, where, why);
+		return 0;
+	}
+	t->st.events_out++;
+	return tap_record(t, rec);
+}
+
+int
+tap_event_text(struct tap *t, const char *text, size_t len, const char *where)
+{
+	json_error_t err;
+	json_t *msg = json_loadb(text, len, 0, &err);
+	char why[200];
+	int rc;
+
+	if (msg == NULL) {
+		t->st.events_in++;
+		snprintf(why, sizeof(why), "invalid JSON: %s", err.text);
+		tap_bad(t, where, why);
+		return 0;
+	}
+	rc = tap_event(t, msg, where);
+	json_decref(msg);
+	return rc;
+}
+
+void
+tap_print_stats(const struct tap *t, const char *when)
+{
+	fprintf(stderr, "{\"kismet-tap\":\"stats\",\"when\":\"%s\",\"devices_in\":%llu,"
+	    "\"devices_out\":%llu,\"unchanged\":%llu,\"events_in\":%llu,\"events_out\":%llu,"
+	    "\"bad\":%llu,\"polls\":%llu,\"poll_errors\":%llu,\"reconnects\":%llu,"
+	    "\"devices_tracked\":%zu,\"records\":%llu,\"bytes\":%llu,\"queued_bytes\":%zu}\n",
+	    when, (unsigned long long)t->st.devices_in, (unsigned long long)t->st.devices_out,
+	    (unsigned long long)t->st.unchanged, (unsigned long long)t->st.events_in,
+	    (unsigned long long)t->st.events_out, (unsigned long long)t->st.bad,
+	    (unsigned long long)t->st.polls, (unsigned long long)t->st.poll_errors,
+	    (unsigned long long)t->st.reconnects, dedup_count(&t->dd),
+	    (unsigned long long)t->out.records, (unsigned long long)t->out.bytes,
+	    output_pending(&t->out));
+}

@@ -1,0 +1,54 @@
+/*
+ * tap.h - the state every source shares: the output, the de-duplication
+ * table, the sensor name and the counters; and the one emit path from a
+ * Kismet object to a line on stdout.
+ */
+#ifndef TAP_TAP_H
+#define TAP_TAP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "dedup.h"
+#include "output.h"
+
+struct tap_stats {
+	uint64_t devices_in;	/* device objects read */
+	uint64_t devices_out;	/* device records written */
+	uint64_t unchanged;	/* skipped: same last_time and packets */
+	uint64_t events_in, events_out;
+	uint64_t bad;		/* unparsable or MAC-less, skipped */
+	uint64_t polls, poll_errors, reconnects;
+};
+
+struct tap {
+	const struct config *cfg;
+	struct output out;
+	struct dedup dd;
+	char *sensor;		/* NULL until known */
+	struct tap_stats st;
+};
+
+int tap_init(struct tap *t, const struct config *cfg);
+void tap_free(struct tap *t);
+/* Set the sensor name unless --sensor fixed it. */
+int tap_set_sensor(struct tap *t, const char *name);
+
+/* One device object: de-duplicate, map, write.  Bad input is reported
+ * and counted (returns 0); -1 only when stdout failed. */
+int tap_device(struct tap *t, const json_t *dev, const char *where);
+/* The same from JSON text. */
+int tap_device_text(struct tap *t, const char *text, size_t len, const char *where);
+/* One eventbus message {"NAME": payload}. */
+int tap_event(struct tap *t, const json_t *msg, const char *where);
+int tap_event_text(struct tap *t, const char *text, size_t len, const char *where);
+/* Write a ready record (consumed). */
+int tap_record(struct tap *t, json_t *rec);
+/* Report and count a skipped message. */
+void tap_bad(struct tap *t, const char *where, const char *why);
+/* One JSON line of counters on stderr. */
+void tap_print_stats(const struct tap *t, const char *when);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * tap_test.c - unit tests of kismet-tap's pure parts (field list and its
+ * validation, the mapping's edge cases, de-duplication), and the
+ * in-process projection benchmark behind scripts/bench-kismet-tap:
+ *
+ *   kismet-tap-test                      run the tests, print "ALL OK"
+ *   kismet-tap-test fields               print the field list kismet-tap sends
+ *   kismet-tap-test bench FILE.json N D  project N device messages taken
+ *                                        round-robin from the array in FILE,
+ *                                        D distinct devices; print a JSON line
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dedup.h"
+#include "project.h"
+
+static int failures;
+
+#define CHECK(cond) do { \
+	if (cond) { \
+		printf("ok   %s\n", #cond); \
+	} else { \
+		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+		failures++; \
+	} \
+} while (0)
+
+static json_t *
+j(const char *text)
+{
+	json_error_t err;
+	json_t *v = json_loads(text, 0, &err);
+
+	if (v == NULL) {
+		printf("FAIL bad test JSON: %s: %s\n", err.text, text);
+		failures++;
+	}
+	return v;
+}
+
+static int
+fields_ok(const char *text)
+{
+	const char *why = NULL;
+	json_t *f = j(text);
+	int rc = project_fields_check(f, &why);
+
+	json_decref(f);
+	return rc == 0;
+}
+
+static void
+test_fields(void)
+{
+	json_t *f = project_fields();
+	const char *why = NULL;
+	size_t i;
+	json_t *e;
+	int pairs_ok = 1;
+
+	CHECK(f != NULL && project_fields_check(f, &why) == 0);
+	json_array_foreach(f, i, e)
+		if (json_is_array(e) && json_array_size(e) != 2)
+			pairs_ok = 0;
+	CHECK(pairs_ok);
+	json_decref(f);
+	/* what kills Kismet or is not a field list */
+	CHECK(!fields_ok("[[\"kismet.device.base.macaddr\"]]"));
+	CHECK(!fields_ok("[[\"a\",\"b\",\"c\"]]"));
+	CHECK(!fields_ok("[[1,\"a\"]]"));
+	CHECK(!fields_ok("[[\"a\",\"\"]]"));
+	CHECK(!fields_ok("[42]"));
+	CHECK(!fields_ok("[]"));
+	CHECK(!fields_ok("{\"a\":1}"));
+	CHECK(!fields_ok("[\"a//b\"]"));
+	CHECK(!fields_ok("[\"/a\"]"));
+	CHECK(!fields_ok("[\"a/\"]"));
+	CHECK(!fields_ok("[\"a b\"]"));
+	CHECK(!fields_ok("[\"a\\\"b\"]"));
+	CHECK(fields_ok("[\"kismet.device.base.macaddr\",[\"a/b.c\",\"a/b.c\"]]"));
+}
+
+static json_t *
+dev(const char *text)
+{
+	const char *why = NULL;
+	json_t *in = j(text), *rec = project_device(in, "s1", &why);
+
+	json_decref(in);
+	return rec;
+}
+
+#define HAS(r, k) (json_object_get((r), (k)) != NULL)
+#define INT(r, k) json_integer_value(json_object_get((r), (k)))
+#define STR(r, k) json_string_value(json_object_get((r), (k)))
+
+static void
+test_device(void)
+{
+	json_t *r;
+	const char *why = NULL;
+	json_t *in;
+
+	/* field-simplified with Kismet's "unknown" values: all left out */
+	r = dev("{\"kismet.device.base.macaddr\":\"AA:BB:CC:DD:EE:0F\",\"kismet.device.base.last_time\":1795704318,"
+	    "\"kismet.device.base.username\":0,\"kismet.device.base.name\":\"\",\"kismet.device.base.channel\":\"\","
+	    "\"kismet.device.base.frequency\":0,\"kismet.device.base.manuf\":\"Unknown\","
+	    "\"kismet.device.base.signal/kismet.common.signal.type\":\"none\","
+	    "\"kismet.device.base.signal/kismet.common.signal.last_signal\":0,"
+	    "\"kismet.device.base.signal/kismet.common.signal.last_noise\":0,"
+	    "\"kismet.device.base.location/kismet.common.location.last\":0,"
+	    "\"kismet.device.base.packets.rx_total\":0}");
+	CHECK(r != NULL);
+	CHECK(strcmp(STR(r, "mac_addr"), "aa:bb:cc:dd:ee:0f") == 0);
+	CHECK(strcmp(STR(r, "timestamp"), "2026-11-26T14:45:18.000Z") == 0);
+	CHECK(!HAS(r, "username") && !HAS(r, "name") && !HAS(r, "channel") && !HAS(r, "frequency"));
+	CHECK(!HAS(r, "manufacturer") && !HAS(r, "signal_dbm") && !HAS(r, "noise_dbm") && !HAS(r, "snr_db"));
+	CHECK(!HAS(r, "location") && !HAS(r, "latitude"));
+	CHECK(HAS(r, "rx_packets") && INT(r, "rx_packets") == 0);	/* a count of 0 is known */
+	CHECK(INT(r, "last_seen") == 1795704318);
+	json_decref(r);
+
+	/* nested (full object) form; signal known; 2D fix: no altitude */
+	r = dev("{\"kismet.device.base.macaddr\":\"00:1C:B3:09:85:15\",\"kismet.device.base.last_time\":5,"
+	    "\"kismet.device.base.signal\":{\"kismet.common.signal.type\":\"dbm\","
+	    "\"kismet.common.signal.last_signal\":-51,\"kismet.common.signal.last_noise\":-95},"
+	    "\"kismet.device.base.location\":{\"kismet.common.location.loc_fix\":2,"
+	    "\"kismet.common.location.avg_loc\":{\"kismet.common.location.geopoint\":[90,0]},"
+	    "\"kismet.common.location.last\":{\"kismet.common.location.geopoint\":[-122.3321,47.6062],"
+	    "\"kismet.common.location.alt\":0}}}");
+	CHECK(r && INT(r, "signal_dbm") == -51 && INT(r, "noise_dbm") == -95 && INT(r, "snr_db") == 44);
+	CHECK(r && json_real_value(json_object_get(json_object_get(r, "location"), "lat")) == 47.6062);
+	CHECK(r && json_real_value(json_object_get(r, "longitude")) == -122.3321);
+	CHECK(r && !HAS(r, "altitude"));
+	json_decref(r);
+
+	/* bad locations: [0,0], fix < 2, out of range */
+	r = dev("{\"kismet.device.base.macaddr\":\"00:00:00:00:00:01\",\"kismet.device.base.last_time\":5,"
+	    "\"kismet.device.base.location\":{\"kismet.common.location.last\":{\"kismet.common.location.geopoint\":[0,0],"
+	    "\"kismet.common.location.fix\":3}}}");
+	CHECK(r && !HAS(r, "location"));
+	json_decref(r);
+	r = dev("{\"kismet.device.base.macaddr\":\"00:00:00:00:00:01\",\"kismet.device.base.last_time\":5,"
+	    "\"kismet.device.base.location\":{\"kismet.common.location.last\":{\"kismet.common.location.geopoint\":[10,10],"
+	    "\"kismet.common.location.fix\":1}}}");
+	CHECK(r && !HAS(r, "location"));
+	json_decref(r);
+	r = dev("{\"kismet.device.base.macaddr\":\"00:00:00:00:00:01\",\"kismet.device.base.last_time\":5,"
+	    "\"kismet.device.base.location\":{\"kismet.common.location.last\":{\"kismet.common.location.geopoint\":[10,95],"
+	    "\"kismet.common.location.fix\":3}}}");
+	CHECK(r && !HAS(r, "location"));
+	json_decref(r);
+
+	/* no MAC, no last_time, not an object: refused with a reason */
+	in = j("{\"kismet.device.base.last_time\":5}");
+	CHECK(project_device(in, "s", &why) == NULL && why && strstr(why, "MAC"));
+	json_decref(in);
+	in = j("{\"kismet.device.base.macaddr\":\"00:00:00:00:00:01\"}");
+	CHECK(project_device(in, "s", &why) == NULL && strstr(why, "last_time"));
+	json_decref(in);
+	in = j("[1]");
+	CHECK(project_device(in, "s", &why) == NULL);
+	json_decref(in);
+}
+
+static void
+test_event(void)
+{
+	const char *why = NULL;
+	json_t *m, *r;
+
+	m = j("{\"ALERT\":{\"kismet.alert.timestamp\":1795704022.134774,"
+	    "\"kismet.alert.transmitter_mac\":\"8C:DE:F9:D0:B4:61\",\"kismet.alert.header\":\"DEAUTHFLOOD\"}}");
+	r = project_event(m, "s", 0, 0, &why);
+	CHECK(r && strcmp(STR(r, "event_type"), "ALERT") == 0);
+	CHECK(r && strcmp(STR(r, "device_mac"), "8c:de:f9:d0:b4:61") == 0);
+	CHECK(r && strcmp(STR(r, "timestamp"), "2026-11-26T14:40:22.135Z") == 0);
+	json_decref(r);
+	json_decref(m);
+	m = j("{\"ALERT\":{\"kismet.alert.timestamp\":1795704018.026128,"
+	    "\"kismet.alert.transmitter_mac\":\"00:00:00:00:00:00\",\"kismet.alert.source_mac\":\"00:00:00:00:00:00\"}}");
+	r = project_event(m, "s", 0, 0, &why);
+	CHECK(r && !HAS(r, "device_mac"));
+	json_decref(r);
+	json_decref(m);
+	m = j("{\"DOT11_NEW_SSID_BASEDEV\":{\"kismet.device.base.macaddr\":\"AA:BB:CC:00:11:22\"},"
+	    "\"DOT11_PROBED_SSID\":{\"x\":1}}");
+	r = project_event(m, "s", 0, 1000, &why);
+	CHECK(r && strcmp(STR(r, "event_type"), "DOT11_PROBED_SSID") == 0);
+	CHECK(r && strcmp(STR(r, "device_mac"), "aa:bb:cc:00:11:22") == 0);
+	CHECK(r && json_object_size(json_object_get(r, "event_data")) == 2);
+	json_decref(r);
+	json_decref(m);
+	m = j("{\"NEW_DEVICE\":{\"kismet.device.base.name\":\"x\"}}");
+	CHECK(project_event(m, "s", 0, 0, &why) == NULL && strstr(why, "MAC"));
+	json_decref(m);
+	m = j("{}");
+	CHECK(project_event(m, "s", 0, 0, &why) == NULL);
+	json_decref(m);
+}
+
+static void
+test_dedup(void)
+{
+	struct dedup d;
+
+	CHECK(dedup_init(&d) == 0);
+	CHECK(dedup_changed(&d, "k1", 10, 5) == 1);
+	CHECK(dedup_changed(&d, "k1", 10, 5) == 0);
+	CHECK(dedup_changed(&d, "k1", 10, 6) == 1);
+	CHECK(dedup_changed(&d, "k1", 11, 6) == 1);
+	CHECK(dedup_changed(&d, "k2", 11, 6) == 1);
+	for (int i = 0; i < 5000; i++) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "key%d", i);
+		dedup_changed(&d, k, i, i);
+	}
+	CHECK(dedup_count(&d) == 5002);
+	CHECK(dedup_changed(&d, "key1234", 1234, 1234) == 0);
+	dedup_free(&d);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long
+peak_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* The emit path of tap.c minus the write: parse, ident, dedup, project, line. */
+static int
+bench(const char *file, long n, long distinct)
+{
+	json_error_t err;
+	json_t *arr = json_load_file(file, 0, &err), *e;
+	char **texts, key[64];
+	size_t *lens, count, i;
+	struct dedup d;
+	long k, out = 0;
+	double t0, t1;
+	uint64_t bytes = 0;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0) {
+		fprintf(stderr, "bench: %s: not a JSON array: %s\n", file, err.text);
+		return 1;
+	}
+	count = json_array_size(arr);
+	texts = calloc(count, sizeof(*texts));
+	lens = calloc(count, sizeof(*lens));
+	json_array_foreach(arr, i, e) {
+		texts[i] = json_dumps(e, JSON_COMPACT);
+		lens[i] = strlen(texts[i]);
+	}
+	json_decref(arr);
+	dedup_init(&d);
+	t0 = now_s();
+	for (k = 0; k < n; k++) {
+		struct device_ident id;
+		const char *why;
+		json_t *dv = json_loadb(texts[k % (long)count], lens[k % (long)count], 0, &err), *rec;
+		char *line;
+		size_t len;
+
+		bytes += lens[k % (long)count];
+		if (dv == NULL || project_ident(dv, &id, &why) < 0) {
+			json_decref(dv);
+			continue;
+		}
+		snprintf(key, sizeof(key), "bench/%ld", k % distinct);
+		if (dedup_changed(&d, key, id.last_time, id.packets + k) == 1 &&
+		    (rec = project_device(dv, "bench", &why)) != NULL) {
+			line = project_line(rec, 0, &len);
+			out += line != NULL;
+			free(line);
+			json_decref(rec);
+		}
+		json_decref(dv);
+	}
+	t1 = now_s();
+	printf("{\"file\":\"%s\",\"messages\":%ld,\"records\":%ld,\"seconds\":%.3f,"
+	    "\"messages_per_s\":%.0f,\"mb_per_s\":%.1f,\"avg_message_bytes\":%.0f,"
+	    "\"devices_tracked\":%zu,\"peak_rss_kb\":%ld}\n", file, n, out, t1 - t0,
+	    (double)n / (t1 - t0), (double)bytes / (t1 - t0) / 1e6, (double)bytes / (double)n,
+	    dedup_count(&d), peak_rss_kb());
+	for (i = 0; i < count; i++)
+		free(texts[i]);
+	free(texts);
+	free(lens);
+	dedup_free(&d);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "fields") == 0) {
+		json_t *f = project_fields();
+		char *s = json_dumps(f, JSON_COMPACT);
+
+		printf("%s\n", s);
+		free(s);
+		json_decref(f);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "bench") == 0)
+		return bench(argv[2], argc > 3 ? atol(argv[3]) : 100000,
+		    argc > 4 && atol(argv[4]) > 0 ? atol(argv[4]) : 100000);
+	test_fields();
+	test_device();
+	test_event();
+	test_dedup();
+	if (failures) {
+		printf("%d FAILED\n", failures);
+		return 1;
+	}
+	printf("ALL OK\n");
+	return 0;
+}
