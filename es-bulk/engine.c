@@ -1,0 +1,790 @@
+/*
+ * engine.c - the single-threaded event loop of es-bulk (see engine.h).
+ *
+ * Batches live in one list in input order.  The last one takes lines
+ * (B_FILLING); sealed ones wait for a worker, run, wait for a retry, and end
+ * B_DONE when every item is indexed or dead-lettered.  The ack value is the
+ * seq_last of the longest run of done batches at the head of the list, so
+ * batches that finish out of order are acknowledged only once everything
+ * before them is.  Input is read only while fewer than workers + 1 batches
+ * are sealed and unresolved: memory stays at a few batches whatever the
+ * input size, and a slow cluster slows the reader (back-pressure).
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acks.h"
+#include "backoff.h"
+#include "bulk.h"
+#include "deadletter.h"
+#include "exitcodes.h"
+#include "fdio.h"
+#include "input.h"
+#include "log.h"
+#include "response.h"
+#include "route.h"
+#include "sig.h"
+#include "stats.h"
+#include "template.h"
+#include "timefmt.h"
+#include "transport.h"
+
+#define DL_TRUNCATED_MAX	(64 * 1024)
+
+struct engine {
+	const struct config *cfg;
+	struct input *in;
+	struct route *route;
+	struct deadletter *dl;
+	struct transport *tx;		/* NULL with --dry-run */
+	struct acks *acks;
+	struct stats st;
+
+	struct batch *head, *tail;	/* tail may be the filling batch */
+	struct batch *filling;
+	size_t nlist;			/* batches in the list */
+	size_t nsealed;			/* sealed and not done */
+	uint64_t numbers;
+
+	struct item_result *res;
+	unsigned char *keep;
+	size_t rescap;
+
+	int input_done;			/* nothing more will be read */
+	int need_input;			/* the reader waits for the fd */
+	int stopping;			/* SIGINT/SIGTERM seen */
+	int64_t stop_deadline;
+	int fatal;			/* exit code of a fatal error, or 0 */
+	int strict_stop;		/* --strict and a bad line */
+	int io_error;
+	int progress;			/* stderr is a terminal */
+	int64_t next_stats, next_progress;
+};
+
+/* ---- dead letter --------------------------------------------------------- */
+
+static void
+reject_line(struct engine *e, const char *line, size_t len, int truncated,
+    uint32_t src, uint64_t lineno, const char *error, const char *reason,
+    int status, const char *index)
+{
+	struct dl_entry d = {
+		.line = line, .len = len, .truncated = truncated,
+		.source = input_name(e->in, src), .lineno = lineno,
+		.error = error, .reason = reason, .status = status, .index = index,
+	};
+
+	if (dl_write(e->dl, &d) < 0) {
+		e->io_error = 1;
+		return;
+	}
+	e->st.dead_lettered++;
+}
+
+/* ---- the batch list ------------------------------------------------------ */
+
+static struct batch *
+filling_batch(struct engine *e)
+{
+	struct batch *b;
+
+	if (e->filling)
+		return e->filling;
+	b = batch_new(++e->numbers);
+	if (b == NULL)
+		return NULL;
+	b->seq_last = e->tail ? e->tail->seq_last : e->st.resolved;
+	if (e->tail)
+		e->tail->next = b;
+	else
+		e->head = b;
+	e->tail = b;
+	e->filling = b;
+	e->nlist++;
+	return b;
+}
+
+static void
+seal(struct engine *e)
+{
+	struct batch *b = e->filling;
+
+	if (b == NULL)
+		return;
+	e->filling = NULL;
+	if (b->n == 0) {
+		b->state = B_DONE;
+		return;
+	}
+	b->state = B_READY;
+	e->nsealed++;
+	e->st.batches++;
+}
+
+static void
+batch_done(struct engine *e, struct batch *b)
+{
+	b->state = B_DONE;
+	e->nsealed--;
+	/* Keep the list entry for the ack order, not the memory. */
+	free(b->items);
+	b->items = NULL;
+	b->n = b->cap = 0;
+	buf_free(&b->body);
+}
+
+/* Pop done batches from the head; write an ack when the prefix grew. */
+static void
+advance_acks(struct engine *e)
+{
+	uint64_t resolved = e->st.resolved;
+
+	while (e->head && e->head->state == B_DONE) {
+		struct batch *b = e->head;
+
+		resolved = b->seq_last;
+		e->head = b->next;
+		if (e->tail == b)
+			e->tail = NULL;
+		batch_free(b);
+		e->nlist--;
+	}
+	/* Empty and rejected lines of a filling batch with no items yet. */
+	if (e->head && e->head == e->filling && e->head->n == 0)
+		resolved = e->head->seq_last;
+	if (resolved > e->st.resolved) {
+		e->st.resolved = resolved;
+		if (acks_write(e->acks, resolved) < 0)
+			e->io_error = 1;
+	}
+}
+
+/* ---- input --------------------------------------------------------------- */
+
+/* Take one input line.  Returns 0, or -1 to stop reading. */
+static int
+take_line(struct engine *e, const struct in_line *l, int toolong)
+{
+	const struct config *cfg = e->cfg;
+	struct route_out ro;
+	char reason[512], action[BULK_ACTION_MAX];
+	const char *error = NULL;
+	struct batch *b;
+	json_t *rec = NULL;
+	size_t alen;
+
+	e->st.lines++;
+	if (!toolong && input_blank(l->data, l->len)) {
+		e->st.empty++;
+		goto covered;
+	}
+	e->st.read++;
+	if (toolong) {
+		error = "line_too_long";
+		snprintf(reason, sizeof(reason), "line longer than %llu bytes (--max-line)",
+		    (unsigned long long)cfg->max_line);
+	} else if ((rec = input_parse(l->data, l->len, &error, reason, sizeof(reason))) != NULL) {
+		int rc = route_record(e->route, rec, l->data, l->len, &ro);
+
+		json_decref(rec);
+		if (rc < 0) {
+			error = ro.error;
+			snprintf(reason, sizeof(reason), "%s", ro.reason);
+		}
+	}
+	if (error) {
+		log_err("%s:%llu: %s", input_name(e->in, l->src),
+		    (unsigned long long)l->lineno, reason);
+		if (cfg->strict) {
+			log_err("stopping at the first bad line (--strict)");
+			e->st.read--;
+			e->st.lines--;
+			e->strict_stop = 1;
+			return -1;
+		}
+		/* Of an over-long line, the dead letter keeps the start only. */
+		reject_line(e, l->data, toolong && l->len > DL_TRUNCATED_MAX ?
+		    DL_TRUNCATED_MAX : l->len, toolong, l->src, l->lineno, error,
+		    reason, 0, NULL);
+		if (e->io_error)
+			return -1;
+		goto covered;
+	}
+	if (ro.no_time)
+		e->st.no_time++;
+	alen = bulk_action(action, cfg->op, ro.index, ro.id);
+	b = filling_batch(e);
+	if (b && !batch_fits(b, alen + l->len + 1, cfg)) {
+		seal(e);
+		b = filling_batch(e);
+	}
+	if (b == NULL || batch_add(b, &(struct item){.seq = l->seq,
+	    .lineno = l->lineno, .src = l->src}, action, alen, l->data, l->len) < 0) {
+		log_err("out of memory");
+		e->fatal = KES_EXIT_SOFTWARE;
+		return -1;
+	}
+	if (b->n == 1)
+		b->first_ms = ts_now_ms();
+	b->seq_last = l->seq;
+	if (b->n >= cfg->batch_docs)
+		seal(e);
+	return 0;
+covered:
+	if ((b = filling_batch(e)) == NULL) {
+		e->fatal = KES_EXIT_SOFTWARE;
+		return -1;
+	}
+	b->seq_last = l->seq;
+	return 0;
+}
+
+static int
+can_read(const struct engine *e)
+{
+	return !e->input_done && !e->stopping && !e->fatal && !e->io_error &&
+	    e->nsealed <= e->cfg->workers && e->nlist < 4 * e->cfg->workers + 8;
+}
+
+/* Take the lines that are buffered, as long as back-pressure allows. */
+static void
+read_lines(struct engine *e)
+{
+	struct in_line l;
+
+	e->need_input = 0;
+	while (can_read(e)) {
+		enum in_status st = input_next(e->in, &l);
+
+		if (st == IN_NEED_MORE) {
+			e->need_input = 1;
+			return;
+		}
+		if (st == IN_EOF || st == IN_ERROR) {
+			if (st == IN_ERROR)
+				e->io_error = 1;
+			e->input_done = 1;
+			seal(e);
+			return;
+		}
+		if (take_line(e, &l, st == IN_TOOLONG) < 0) {
+			e->input_done = 1;
+			seal(e);
+			return;
+		}
+	}
+}
+
+/* ---- responses ----------------------------------------------------------- */
+
+static void
+retry_later(struct batch *b, const struct backoff *bo,
+    unsigned attempt, const char *why)
+{
+	int64_t d = backoff_delay(bo, attempt, backoff_random());
+
+	b->state = B_WAIT;
+	b->due_ms = ts_now_ms() + d;
+	log_warn("batch %llu: %s; retrying %zu documents in %.1f s (retry %u)",
+	    (unsigned long long)b->number, why, b->n, (double)d / 1000, attempt);
+}
+
+/* The _index of an item's action line (names hold no quotes). */
+static void
+item_index(const struct batch *b, const struct item *it, char *out, size_t outlen)
+{
+	const char *a = b->body.data + it->off, *p, *q;
+	size_t n;
+
+	out[0] = '\0';
+	p = memmem(a, it->action_len, "\"_index\":\"", 10);
+	if (p == NULL)
+		return;
+	p += 10;
+	q = memchr(p, '"', it->action_len - (size_t)(p - a));
+	if (q == NULL)
+		return;
+	n = (size_t)(q - p) < outlen - 1 ? (size_t)(q - p) : outlen - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+static void
+reject_item(struct engine *e, struct batch *b, const struct item *it,
+    int status, const char *type, const char *reason)
+{
+	char index[ROUTE_INDEX_MAX];
+
+	item_index(b, it, index, sizeof(index));
+	log_warn("%s:%llu: rejected by the server (%d %s): %s",
+	    input_name(e->in, it->src), (unsigned long long)it->lineno, status,
+	    type, reason);
+	reject_line(e, item_doc(b, it), it->doc_len, 0, it->src, it->lineno,
+	    type[0] ? type : "rejected", reason[0] ? reason : "rejected by the server",
+	    status, index);
+}
+
+static int
+ensure_results(struct engine *e, size_t n)
+{
+	if (n <= e->rescap)
+		return 0;
+	free(e->res);
+	free(e->keep);
+	e->res = calloc(n, sizeof(*e->res));
+	e->keep = calloc(n, 1);
+	e->rescap = e->res && e->keep ? n : 0;
+	return e->rescap ? 0 : -1;
+}
+
+/* Items of a 200 response. */
+static void
+handle_items(struct engine *e, struct batch *b, const struct tx_result *r)
+{
+	const struct config *cfg = e->cfg;
+	char err[256];
+	size_t kept = 0, blocked = 0;
+	int all_ok;
+
+	if (ensure_results(e, b->n) < 0) {
+		e->fatal = KES_EXIT_SOFTWARE;
+		return;
+	}
+	if (r->truncated || response_parse(r->body, r->len, b->n, cfg->op, e->res,
+	    &all_ok, err, sizeof(err)) < 0) {
+		b->attempts++;
+		e->st.retries++;
+		retry_later(b, &backoff_request, b->attempts,
+		    r->truncated ? "bulk response too large to read" : err);
+		return;
+	}
+	b->attempts = 0;
+	if (all_ok) {
+		e->st.indexed += b->n;
+		batch_done(e, b);
+		return;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct item_result *ir = &e->res[i];
+
+		e->keep[i] = 0;
+		switch (ir->verdict) {
+		case V_OK:
+			e->st.indexed++;
+			break;
+		case V_REJECT:
+			reject_item(e, b, &b->items[i], ir->status, ir->type, ir->reason);
+			break;
+		case V_RETRY:
+		case V_BLOCKED:
+			if (cfg->max_retries >= 0 &&
+			    b->item_retries + b->blocked >= (unsigned)cfg->max_retries) {
+				char why[400];
+
+				snprintf(why, sizeof(why), "still failing after %u retries: %s",
+				    b->item_retries + b->blocked, ir->reason);
+				reject_item(e, b, &b->items[i], ir->status,
+				    "retries_exhausted", why);
+				break;
+			}
+			log_trace("%s:%llu: retrying (%d %s): %s",
+			    input_name(e->in, b->items[i].src),
+			    (unsigned long long)b->items[i].lineno, ir->status,
+			    ir->type, ir->reason);
+			e->keep[i] = 1;
+			kept++;
+			blocked += ir->verdict == V_BLOCKED;
+			break;
+		}
+	}
+	if (kept == 0) {
+		batch_done(e, b);
+		return;
+	}
+	if (batch_keep(b, e->keep) < 0) {
+		e->fatal = KES_EXIT_SOFTWARE;
+		return;
+	}
+	e->st.retries += kept;
+	if (blocked) {
+		b->blocked++;
+		retry_later(b, &backoff_blocked, b->blocked,
+		    "index blocked (cluster_block_exception)");
+	} else {
+		char why[128];
+
+		b->item_retries++;
+		snprintf(why, sizeof(why), "%zu documents refused for now (%d)",
+		    kept, e->res[0].status);
+		retry_later(b, &backoff_request, b->item_retries, why);
+	}
+}
+
+static void
+handle_result(struct engine *e, const struct tx_result *r)
+{
+	const struct config *cfg = e->cfg;
+	struct batch *b = r->user;
+	char type[64], reason[320], why[512];
+
+	e->st.bytes_sent += r->sent;
+	log_debug("POST %s/_bulk: batch %llu, %zu docs, %zu bytes (%zu sent) -> %ld in %.3f s",
+	    r->host_name, (unsigned long long)b->number, b->n, b->body.len, r->sent,
+	    r->status, r->seconds);
+	b->state = B_READY;	/* until decided otherwise below */
+	if (r->cc != CURLE_OK) {
+		if (transport_tls_fatal(r->cc)) {
+			log_err("%s: TLS: %s", r->host_name, r->curl_err);
+			e->fatal = KES_EXIT_UNAVAIL;
+			return;
+		}
+		b->attempts++;
+		e->st.retries++;
+		if (cfg->max_retries >= 0 && b->attempts > (unsigned)cfg->max_retries) {
+			log_err("%s: %s; giving up after %u retries (--max-retries)",
+			    r->host_name, r->curl_err, b->attempts - 1);
+			e->fatal = KES_EXIT_UNAVAIL;
+			return;
+		}
+		snprintf(why, sizeof(why), "%s: %s", r->host_name, r->curl_err);
+		transport_cool(e->tx, r->host, ts_now_ms() +
+		    backoff_delay(&backoff_request, b->attempts, backoff_random()));
+		retry_later(b, &backoff_request, b->attempts, why);
+		return;
+	}
+	if (r->status == 200) {
+		handle_items(e, b, r);
+		return;
+	}
+	response_error(r->body, r->len, type, sizeof(type), reason, sizeof(reason));
+	if (r->status == 413) {
+		struct batch *nb;
+
+		if (b->n == 1) {
+			reject_item(e, b, &b->items[0], 413, "request_too_large",
+			    "the document alone is larger than the server accepts "
+			    "(http.max_content_length)");
+			batch_done(e, b);
+			return;
+		}
+		nb = batch_split(b, ++e->numbers);
+		if (nb == NULL) {
+			e->fatal = KES_EXIT_SOFTWARE;
+			return;
+		}
+		if (e->tail == b)
+			e->tail = nb;
+		e->nlist++;
+		e->nsealed++;
+		log_warn("%s: request too large (413): splitting batch %llu into "
+		    "%zu + %zu documents", r->host_name, (unsigned long long)b->number,
+		    b->n, nb->n);
+		nb->state = B_READY;
+		return;
+	}
+	if (r->status == 401 || (r->status == 403 &&
+	    strcmp(type, "cluster_block_exception") != 0)) {
+		log_err("%s: authentication failed (%ld)%s%s", r->host_name, r->status,
+		    reason[0] ? ": " : "", reason);
+		e->fatal = KES_EXIT_NOPERM;
+		return;
+	}
+	if (r->status == 403) {
+		b->blocked++;
+		e->st.retries++;
+		snprintf(why, sizeof(why), "%s: cluster_block_exception: %s", r->host_name,
+		    reason);
+		retry_later(b, &backoff_blocked, b->blocked, why);
+		return;
+	}
+	if (r->status == 408 || r->status == 429 || r->status >= 500) {
+		b->attempts++;
+		e->st.retries++;
+		if (cfg->max_retries >= 0 && b->attempts > (unsigned)cfg->max_retries) {
+			log_err("%s: HTTP %ld; giving up after %u retries (--max-retries)",
+			    r->host_name, r->status, b->attempts - 1);
+			e->fatal = KES_EXIT_UNAVAIL;
+			return;
+		}
+		if (r->status >= 502 && r->status <= 504)
+			transport_cool(e->tx, r->host, ts_now_ms() +
+			    backoff_delay(&backoff_request, b->attempts, backoff_random()));
+		snprintf(why, sizeof(why), "%s: HTTP %ld %s", r->host_name, r->status, type);
+		retry_later(b, &backoff_request, b->attempts, why);
+		return;
+	}
+	log_err("%s: bulk request refused (%ld %s: %s)", r->host_name, r->status,
+	    type, reason);
+	e->fatal = KES_EXIT_UNAVAIL;
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+static void
+dry_run_send(struct engine *e, struct batch *b)
+{
+	if (fd_write_all(STDOUT_FILENO, b->body.data, b->body.len) < 0) {
+		if (errno == EPIPE)
+			log_err("stdout: the reader went away");
+		else
+			log_errno("stdout");
+		e->io_error = 1;
+		return;
+	}
+	e->st.bytes_sent += b->body.len;
+	e->st.requests++;
+	e->st.indexed += b->n;
+	batch_done(e, b);
+}
+
+static void
+dispatch(struct engine *e)
+{
+	int64_t now = ts_now_ms();
+
+	for (struct batch *b = e->head; b && !e->fatal && !e->io_error; b = b->next) {
+		if (b->state == B_WAIT && b->due_ms <= now)
+			b->state = B_READY;
+		if (b->state != B_READY)
+			continue;
+		if (e->tx == NULL) {
+			dry_run_send(e, b);
+			continue;
+		}
+		if (transport_idle(e->tx) == 0)
+			return;
+		if (transport_send(e->tx, b->body.data, b->body.len, b) < 0) {
+			e->fatal = KES_EXIT_SOFTWARE;
+			return;
+		}
+		b->state = B_INFLIGHT;
+		e->st.requests++;
+	}
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* How long the loop may sleep. */
+static int
+wait_ms(struct engine *e, int64_t now)
+{
+	int64_t until = now + 1000;
+
+	if (e->filling && e->filling->n > 0)
+		until = min64(until, e->filling->first_ms +
+		    (int64_t)(e->cfg->flush_interval * 1000));
+	for (struct batch *b = e->head; b; b = b->next)
+		if (b->state == B_WAIT)
+			until = min64(until, b->due_ms);
+	if (e->cfg->stats_interval > 0)
+		until = min64(until, e->next_stats);
+	if (e->stopping)
+		until = min64(until, e->stop_deadline);
+	if (can_read(e) && !e->need_input)
+		return 0;	/* buffered lines wait for no one */
+	return until > now ? (int)(until - now) : 0;
+}
+
+static void
+timers(struct engine *e, int64_t now)
+{
+	const struct config *cfg = e->cfg;
+
+	if (e->filling && e->filling->n > 0 &&
+	    now - e->filling->first_ms >= (int64_t)(cfg->flush_interval * 1000))
+		seal(e);
+	if (sig_stats) {
+		sig_stats = 0;
+		e->st.bytes_in = input_bytes(e->in);
+		stats_print(&e->st, "stats");
+	}
+	if (cfg->stats_interval > 0 && now >= e->next_stats) {
+		e->st.bytes_in = input_bytes(e->in);
+		stats_print(&e->st, "stats");
+		e->next_stats = now + (int64_t)(cfg->stats_interval * 1000);
+	}
+	if (e->progress && now >= e->next_progress) {
+		stats_progress(&e->st, 0);
+		e->next_progress = now + 1000;
+	}
+	if ((sig_stop || e->io_error) && !e->stopping) {
+		/* An I/O error stops the input like a signal: what is in
+		 * flight is finished, nothing new is read. */
+		e->stopping = 1;
+		e->stop_deadline = now + (int64_t)(cfg->shutdown_timeout * 1000);
+		seal(e);
+		log_info("stopping: finishing %zu batches (at most %.1f s)", e->nsealed,
+		    cfg->shutdown_timeout);
+	}
+}
+
+static int
+finished(const struct engine *e, int64_t now)
+{
+	if (e->fatal || (e->io_error && e->tx == NULL))
+		return 1;
+	if (e->nsealed == 0 && (e->input_done || e->stopping || e->io_error))
+		return 1;
+	if (e->stopping && (now >= e->stop_deadline || sig_stop >= 2))
+		return 1;
+	return 0;
+}
+
+static int
+loop(struct engine *e)
+{
+	struct tx_result r;
+	int ready;
+
+	for (;;) {
+		int64_t now = ts_now_ms();
+
+		if (can_read(e))
+			read_lines(e);
+		timers(e, now);
+		dispatch(e);
+		advance_acks(e);
+		if (finished(e, now))
+			break;
+		if (e->tx == NULL) {
+			/* --dry-run: nothing in flight, only the input to wait for
+			 * (with the same timers as a real run). */
+			struct pollfd pfd = {.fd = -1, .events = POLLIN};
+
+			if (e->need_input && can_read(e))
+				pfd.fd = input_fd(e->in);
+			if (poll(&pfd, 1, wait_ms(e, now)) > 0 && pfd.revents &&
+			    input_fill(e->in) < 0)
+				e->io_error = 1;
+			continue;
+		}
+		if (transport_wait(e->tx, e->need_input && can_read(e) ?
+		    input_fd(e->in) : -1, wait_ms(e, now), &ready) < 0) {
+			e->fatal = KES_EXIT_SOFTWARE;
+			break;
+		}
+		while (transport_done(e->tx, &r)) {
+			handle_result(e, &r);
+			transport_release(e->tx, &r);
+		}
+		if (ready && input_fill(e->in) < 0)
+			e->io_error = 1;
+		advance_acks(e);
+	}
+	return 0;
+}
+
+static int
+exit_code(const struct engine *e)
+{
+	const struct stats *st = &e->st;
+	uint64_t pending = st->read - st->indexed - st->dead_lettered;
+
+	if (e->fatal)
+		return e->fatal;
+	if (e->io_error)
+		return KES_EXIT_IOERR;
+	if (pending > 0)
+		return KES_EXIT_TEMPFAIL;
+	if (e->strict_stop || st->dead_lettered > 0)
+		return KES_EXIT_DATAERR;
+	return KES_EXIT_OK;
+}
+
+int
+engine_run(const struct config *cfg)
+{
+	struct engine e = {.cfg = cfg};
+	int missing = 0, rc;
+
+	e.st.start_ms = ts_now_ms();
+	e.route = route_create(cfg);
+	if (e.route == NULL) {
+		rc = KES_EXIT_USAGE;
+		goto out;
+	}
+	if (!cfg->dry_run && (e.tx = transport_create(cfg)) == NULL) {
+		rc = KES_EXIT_SOFTWARE;
+		goto out;
+	}
+	if (cfg->template_only && cfg->dry_run) {
+		char *t = template_json(cfg, e.route, 0);
+
+		rc = t && printf("%s\n", t) > 0 && fflush(stdout) == 0 ?
+		    KES_EXIT_OK : KES_EXIT_IOERR;
+		free(t);
+		goto out;
+	}
+	if (cfg->template && !cfg->dry_run) {
+		rc = template_install(e.tx, cfg, e.route);
+		if (rc != KES_EXIT_OK && !cfg->template_only) {
+			/* Nothing was read: the stats say so. */
+			stats_print(&e.st, "final");
+			goto out;
+		}
+		if (cfg->template_only)
+			goto out;
+	}
+	e.in = input_create(cfg->inputs, cfg->ninputs, cfg->max_line, &missing);
+	if (e.in == NULL) {
+		rc = missing ? KES_EXIT_NOINPUT : KES_EXIT_SOFTWARE;
+		goto out;
+	}
+	e.dl = dl_create(cfg->dead_letter);
+	if (e.dl == NULL) {
+		rc = KES_EXIT_SOFTWARE;
+		goto out;
+	}
+	if (cfg->acks && (e.acks = acks_open(cfg->acks)) == NULL) {
+		rc = KES_EXIT_IOERR;
+		goto out;
+	}
+	e.progress = isatty(STDERR_FILENO) && log_enabled(LOG_LEVEL_INFO) &&
+	    cfg->stats_interval <= 0;
+	e.next_stats = e.st.start_ms + (int64_t)(cfg->stats_interval * 1000);
+	e.next_progress = e.st.start_ms + 1000;
+
+	loop(&e);
+
+	if (e.progress)
+		stats_progress(&e.st, 1);
+	e.st.bytes_in = input_bytes(e.in);
+	rc = exit_code(&e);
+	if (e.stopping || e.fatal) {
+		uint64_t pending = e.st.read - e.st.indexed - e.st.dead_lettered;
+
+		if (pending > 0 || e.stopping)
+			log_info("%llu input lines resolved, %llu records unresolved",
+			    (unsigned long long)e.st.resolved, (unsigned long long)pending);
+	}
+	stats_print(&e.st, "final");
+out:
+	if (e.tx)
+		transport_abort(e.tx);
+	while (e.head) {
+		struct batch *b = e.head;
+
+		e.head = b->next;
+		batch_free(b);
+	}
+	free(e.res);
+	free(e.keep);
+	acks_close(e.acks);
+	dl_destroy(e.dl);
+	input_destroy(e.in);
+	transport_destroy(e.tx);
+	route_destroy(e.route);
+	return rc;
+}

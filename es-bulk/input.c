@@ -1,0 +1,224 @@
+/*
+ * input.c - input files as one numbered line stream, and line validation
+ * (see input.h).  Files are opened one at a time, in order; all of them are
+ * checked before anything is read so that a typo fails fast (exit 66).
+ */
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+struct input {
+	char **names;
+	size_t n, cur;
+	int stdin_default;	/* no names: read stdin */
+	size_t max_line;
+	int fd;
+	int open;
+	struct line_reader lr;
+	uint64_t seq;
+	uint64_t bytes;
+};
+
+static int
+is_stdin(const char *name)
+{
+	return strcmp(name, "-") == 0;
+}
+
+struct input *
+input_create(char **names, size_t n, size_t max_line, int *missing)
+{
+	struct input *in = calloc(1, sizeof(*in));
+
+	*missing = 0;
+	if (in == NULL)
+		return NULL;
+	in->names = names;
+	in->n = n;
+	in->stdin_default = n == 0;
+	in->max_line = max_line;
+	in->fd = -1;
+	for (size_t i = 0; i < n; i++) {
+		int fd;
+
+		if (is_stdin(names[i]))
+			continue;
+		fd = open(names[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			log_errno("%s", names[i]);
+			*missing = 1;
+			free(in);
+			return NULL;
+		}
+		close(fd);
+	}
+	return in;
+}
+
+static void
+close_current(struct input *in)
+{
+	if (!in->open)
+		return;
+	in->bytes += in->lr.bytes;
+	lr_free(&in->lr);
+	if (in->fd > STDERR_FILENO)
+		close(in->fd);
+	in->fd = -1;
+	in->open = 0;
+}
+
+void
+input_destroy(struct input *in)
+{
+	if (in == NULL)
+		return;
+	close_current(in);
+	free(in);
+}
+
+const char *
+input_name(const struct input *in, uint32_t src)
+{
+	if (in->stdin_default || is_stdin(in->names[src]))
+		return "<stdin>";
+	return in->names[src];
+}
+
+uint64_t
+input_bytes(const struct input *in)
+{
+	return in->bytes + (in->open ? in->lr.bytes : 0);
+}
+
+/* Open the next source; 0, 1 when there is none left, -1 on error. */
+static int
+open_next(struct input *in)
+{
+	size_t total = in->stdin_default ? 1 : in->n;
+	const char *name;
+
+	if (in->cur >= total)
+		return 1;
+	name = in->stdin_default ? "-" : in->names[in->cur];
+	if (is_stdin(name)) {
+		in->fd = STDIN_FILENO;
+	} else if ((in->fd = open(name, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_errno("%s", name);
+		return -1;
+	}
+	if (lr_init(&in->lr, in->fd, input_name(in, (uint32_t)in->cur),
+	    in->max_line) < 0) {
+		log_err("out of memory");
+		if (in->fd > STDERR_FILENO)
+			close(in->fd);
+		return -1;
+	}
+	in->open = 1;
+	return 0;
+}
+
+enum in_status
+input_next(struct input *in, struct in_line *l)
+{
+	struct lr_line ll;
+	enum lr_status st;
+
+	for (;;) {
+		if (!in->open) {
+			int r = open_next(in);
+
+			if (r == 1)
+				return IN_EOF;
+			if (r < 0)
+				return IN_ERROR;
+		}
+		st = lr_next(&in->lr, &ll);
+		if (st == LR_NEED_MORE)
+			return IN_NEED_MORE;
+		if (st == LR_EOF) {
+			close_current(in);
+			in->cur++;
+			continue;
+		}
+		l->data = ll.data;
+		l->len = ll.len;
+		l->lineno = ll.lineno;
+		l->seq = ++in->seq;
+		l->src = (uint32_t)in->cur;
+		return st == LR_TOOLONG ? IN_TOOLONG : IN_LINE;
+	}
+}
+
+int
+input_fd(const struct input *in)
+{
+	return in->open ? in->fd : -1;
+}
+
+int
+input_fill(struct input *in)
+{
+	if (!in->open)
+		return 0;
+	if (lr_fill(&in->lr) < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		log_errno("%s: read error", in->lr.name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+input_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+json_t *
+input_parse(const char *s, size_t n, const char **error, char *reason, size_t rlen)
+{
+	json_error_t je;
+	const char *nul = memchr(s, '\0', n);
+	long bad;
+	json_t *v;
+
+	if (nul) {
+		*error = "nul_byte";
+		snprintf(reason, rlen, "NUL byte at column %zu", (size_t)(nul - s) + 1);
+		return NULL;
+	}
+	if ((bad = utf8_check(s, n)) >= 0) {
+		*error = "invalid_utf8";
+		snprintf(reason, rlen, "invalid UTF-8 at column %ld", bad + 1);
+		return NULL;
+	}
+	/* Integers as reals: jansson refuses integers beyond 64 bits, which
+	 * Elasticsearch takes; es-bulk only reads the time and id fields. */
+	v = json_loadb(s, n, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL,
+	    &je);
+	if (v == NULL) {
+		*error = "invalid_json";
+		snprintf(reason, rlen, "invalid JSON at column %d: %s", je.column, je.text);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		*error = "not_an_object";
+		snprintf(reason, rlen, "a JSON value that is not an object");
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
