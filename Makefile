@@ -27,6 +27,7 @@ include lib/module.mk
 include kismet-tap/module.mk
 include buffer-spool/module.mk
 include es-bulk/module.mk
+include tests/e2e.mk
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
