@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "acks.h"
-#include "backoff.h"
+#include "retry.h"
 #include "bulk.h"
 #include "deadletter.h"
 #include "exitcodes.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backoff.h"
+#include "retry.h"
 #include "response.h"
 #include "exitcodes.h"
 #include "log.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backoff.h"
+#include "retry.h"
 #include "buf.h"
 #include "bulk.h"
 #include "response.h"

@@ -23,6 +23,7 @@ enum {
 	O_HOST = 256, O_PORT, O_URL, O_CACERT, O_INSECURE, O_APIKEY, O_APIKEY_FILE,
 	O_USER, O_PASSWORD_FILE, O_UPDATE_RATE, O_SINCE, O_ONCE, O_KISMETDB,
 	O_EVENTS, O_RAW, O_FORMAT, O_SENSOR, O_QUEUE, O_TIMEOUT, O_RESYNC,
+	O_PSEUDO, O_KEEP_OUI,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +47,8 @@ static const struct option long_opts[] = {
 	{ "sensor",			required_argument, NULL, O_SENSOR },
 	{ "queue-size",			required_argument, NULL, O_QUEUE },
 	{ "timeout",			required_argument, NULL, O_TIMEOUT },
+	{ "pseudonymize-macs",		required_argument, NULL, O_PSEUDO },
+	{ "keep-oui",			no_argument,       NULL, O_KEEP_OUI },
 	{ "verbose",			no_argument,       NULL, 'v' },
 	{ "quiet",			no_argument,       NULL, 'q' },
 	{ "help",			no_argument,       NULL, 'h' },
@@ -87,6 +90,13 @@ help(void)
 "      --sensor NAME          sensor name for every record (default: Kismet's server name\n"
 "                             or UUID; for --kismetdb the log's, else the file name)\n"
 "      --queue-size SIZE      output held for a slow reader before polling pauses (default 1m)\n"
+"Privacy:\n"
+"      --pseudonymize-macs KEYFILE  replace every MAC address and device key in the\n"
+"                             output by a keyed pseudonym (HMAC-SHA256 with the key in\n"
+"                             KEYFILE, >= 16 bytes, not group/world-readable): a locally\n"
+"                             administered MAC, the same for the same key\n"
+"      --keep-oui             with --pseudonymize-macs: keep the real first 3 octets\n"
+"                             (manufacturer) and pseudonymize the other 3\n"
 "  -v, --verbose              more diagnostics (repeatable)\n"
 "  -q, --quiet                warnings and errors only\n"
 "  -h, --help                 this help\n"
@@ -129,7 +139,8 @@ parse_events(struct config *cfg, const char *list)
 	char *p, *tok, *save = NULL;
 
 	free(cfg->events_buf);
-	cfg->events_buf = strdup(list);
+	/* list is a required_argument's optarg, never NULL */
+	cfg->events_buf = strdup(list); /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
 	if (cfg->events_buf == NULL) {
 		log_errno("--events");
 		return -1;
@@ -173,12 +184,19 @@ build_urls(struct config *cfg, const char *url, const char *host, uint64_t port)
 		return -1;
 	}
 	http_url_trim(buf);
-	cfg->base_url = strdup(buf);
-	/* ws:// or wss:// for the same place */
+	if ((cfg->base_url = strdup(buf)) == NULL) {
+		log_errno("URL");
+		return -1;
+	}
+	/* ws:// or wss:// for the same place (not longer than the base URL) */
 	n = snprintf(buf, sizeof(buf), "%s%s", strncmp(cfg->base_url, "https", 5) == 0 ?
 	    "wss" : "ws", strchr(cfg->base_url, ':'));
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		log_err("Kismet URL too long");
+		return -1;
+	}
 	cfg->ws_url = strdup(buf);
-	if (cfg->base_url == NULL || cfg->ws_url == NULL) {
+	if (cfg->ws_url == NULL) {
 		log_errno("URL");
 		return -1;
 	}
@@ -188,18 +206,18 @@ build_urls(struct config *cfg, const char *url, const char *host, uint64_t port)
 int
 config_parse(struct config *cfg, int argc, char **argv)
 {
-	const char *host = NULL, *url = NULL, *apikey_arg = NULL, *apikey_file = NULL;
-	const char *user = NULL, *pw_file = NULL, *fmt = "ndjson";
+	const char *host = NULL, *url = NULL, *apikey_file = NULL;
+	const char *user = NULL, *pw_file = NULL, *fmt = "ndjson", *pseudo_file = NULL;
 	uint64_t port = 2501;
-	int c, level = LOG_LEVEL_INFO, quiet = 0, once = 0;
+	int c, level = LOG_LEVEL_INFO, quiet = 0, once = 0, keep_oui = 0;
 	char **dbs;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->update_rate = 5;
 	cfg->resync = 60;
 	cfg->overlap = 10;	/* device times are packet times: they lag mod_time by seconds */
-	cfg->queue_max = 1024 * 1024;
-	cfg->max_response = 64 * 1024 * 1024;
+	cfg->queue_max = 1024ULL * 1024;
+	cfg->max_response = 64ULL * 1024 * 1024;
 	cfg->timeout = 30;
 	dbs = calloc((size_t)argc + 1, sizeof(*dbs));
 	if (dbs == NULL) {
@@ -220,7 +238,13 @@ config_parse(struct config *cfg, int argc, char **argv)
 		case O_CACERT: cfg->tls.cacert = optarg; break;
 		case O_INSECURE: cfg->tls.insecure = 1; break;
 		case O_APIKEY:
-			apikey_arg = strdup(optarg);
+			opt_secret_free(cfg->apikey_arg);
+			/* getopt_long sets optarg for required_argument */
+			cfg->apikey_arg = strdup(optarg); /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
+			if (cfg->apikey_arg == NULL) {
+				log_errno("memory");
+				return KES_EXIT_SOFTWARE;
+			}
 			opt_scrub_arg(optarg);
 			break;
 		case O_APIKEY_FILE: apikey_file = optarg; break;
@@ -255,6 +279,8 @@ config_parse(struct config *cfg, int argc, char **argv)
 			if (opt_double("--timeout", optarg, 0.1, 3600, &cfg->timeout) < 0)
 				return usage_error();
 			break;
+		case O_PSEUDO: pseudo_file = optarg; break;
+		case O_KEEP_OUI: keep_oui = 1; break;
 		case 'v': level++; break;
 		case 'q': quiet = 1; break;
 		case 'h': help(); return KES_EXIT_OK;
@@ -278,7 +304,7 @@ config_parse(struct config *cfg, int argc, char **argv)
 		log_err("--once and --kismetdb cannot be combined");
 		return usage_error();
 	}
-	if (cfg->n_dbfiles > 0 && (host || url || apikey_arg || apikey_file || user || pw_file)) {
+	if (cfg->n_dbfiles > 0 && (host || url || cfg->apikey_arg || apikey_file || user || pw_file)) {
 		log_err("--kismetdb reads files: no connection options with it");
 		return usage_error();
 	}
@@ -286,7 +312,8 @@ config_parse(struct config *cfg, int argc, char **argv)
 		log_err("--kismet-host and --kismet-url cannot be combined");
 		return usage_error();
 	}
-	if (strcmp(fmt, "ndjson") == 0) {
+	/* fmt: "ndjson" or a required_argument's optarg, never NULL */
+	if (strcmp(fmt, "ndjson") == 0) { /* NOLINT(clang-analyzer-core.NonNullParamChecker) */
 		cfg->format = FMT_NDJSON;
 	} else if (strcmp(fmt, "text") == 0) {
 		cfg->format = FMT_TEXT;
@@ -301,6 +328,19 @@ config_parse(struct config *cfg, int argc, char **argv)
 	if (cfg->sensor && *cfg->sensor == '\0') {
 		log_err("--sensor: empty name");
 		return usage_error();
+	}
+	if (keep_oui && pseudo_file == NULL) {
+		log_err("--keep-oui needs --pseudonymize-macs");
+		return usage_error();
+	}
+	if (pseudo_file) {
+		cfg->pseudo = malloc(sizeof(*cfg->pseudo));
+		if (cfg->pseudo == NULL) {
+			log_errno("memory");
+			return KES_EXIT_SOFTWARE;
+		}
+		if (pseudo_load(cfg->pseudo, pseudo_file, keep_oui) < 0)
+			return KES_EXIT_CONFIG;
 	}
 	cfg->mode = cfg->n_dbfiles > 0 ? MODE_KISMETDB : once ? MODE_ONCE : MODE_LIVE;
 	if (cfg->mode == MODE_KISMETDB) {
@@ -331,10 +371,11 @@ config_parse(struct config *cfg, int argc, char **argv)
 	if (build_urls(cfg, url, host, port) < 0)
 		return KES_EXIT_USAGE;
 
-	if (opt_secret("Kismet API key", apikey_file, apikey_arg, "KISMET_APIKEY",
+	if (opt_secret("Kismet API key", apikey_file, cfg->apikey_arg, "KISMET_APIKEY",
 	    &cfg->apikey) < 0)
 		return KES_EXIT_CONFIG;
-	free((char *)apikey_arg);
+	opt_secret_free(cfg->apikey_arg);
+	cfg->apikey_arg = NULL;
 	if (user == NULL)
 		user = opt_env("KISMET_USERNAME");
 	if (opt_secret("Kismet password", pw_file, NULL, "KISMET_PASSWORD", &cfg->password) < 0)
@@ -359,9 +400,16 @@ config_free(struct config *cfg)
 	free(cfg->base_url);
 	free(cfg->ws_url);
 	opt_secret_free(cfg->apikey);
+	opt_secret_free(cfg->apikey_arg);
 	opt_secret_free(cfg->password);
 	free(cfg->username);
 	free(cfg->events_buf);
 	free(cfg->dbfiles);
+	if (cfg->pseudo) {
+		pseudo_clear(cfg->pseudo);
+		free(cfg->pseudo);
+	}
 	memset(cfg, 0, sizeof(*cfg));
 }
+
+const struct backoff tap_reconnect = {.base_ms = 500, .cap_ms = 30000};

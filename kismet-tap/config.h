@@ -5,10 +5,12 @@
 #ifndef TAP_CONFIG_H
 #define TAP_CONFIG_H
 
+#include "backoff.h"
 #include <stddef.h>
 #include <stdint.h>
 
 #include "http.h"
+#include "pseudo.h"
 
 enum tap_mode {
 	MODE_LIVE = 0,		/* poll + eventbus until stopped (default) */
@@ -33,6 +35,7 @@ struct config {
 	struct http_tls tls;
 
 	char *apikey;			/* secret, never logged */
+	char *apikey_arg;		/* --kismet-apikey's copy while parsing */
 	char *username;
 	char *password;			/* secret, never logged */
 
@@ -50,6 +53,8 @@ struct config {
 	int events_given;
 	char *events_buf;		/* storage of the --events list */
 
+	struct pseudo *pseudo;		/* --pseudonymize-macs, else NULL */
+
 	char **dbfiles;			/* --kismetdb FILE (repeatable) */
 	size_t n_dbfiles;
 };
@@ -58,5 +63,8 @@ struct config {
  * version, usage error). */
 int config_parse(struct config *cfg, int argc, char **argv);
 void config_free(struct config *cfg);
+
+/* Reconnect delays to Kismet: 0.5 s doubling to 30 s, with jitter. */
+extern const struct backoff tap_reconnect;
 
 #endif

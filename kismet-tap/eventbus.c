@@ -19,7 +19,7 @@
 #include "log.h"
 #include "project.h"
 
-#define EB_MAX_MESSAGE	(16u * 1024 * 1024)
+#define EB_MAX_MESSAGE	((size_t)16 * 1024 * 1024)
 #define EB_MAX_SUBS	TAP_MAX_EVENTS
 
 struct eventbus {
@@ -30,7 +30,7 @@ struct eventbus {
 	unsigned long long *reconnects;
 
 	lws_sorted_usec_list_t sul;	/* reconnect timer */
-	struct backoff bo;
+	struct backoff_state bo;
 	struct lws *wsi;
 	int connected;			/* state for the log lines */
 	int ever_connected;
@@ -78,7 +78,7 @@ schedule_retry(struct eventbus *eb, const char *why)
 		eb->ever_connected = 1;	/* only one line until the next success */
 	}
 	eb->connected = 0;
-	us = backoff_next_us(&eb->bo);
+	us = backoff_next_ms(&eb->bo) * 1000;
 	log_debug("eventbus: next attempt in %lld ms", (long long)(us / 1000));
 	lws_sul_schedule(eb->ctx, 0, &eb->sul, connect_now, us);
 }
@@ -120,7 +120,7 @@ deliver(struct eventbus *eb)
 	int rc = 0;
 
 	if (eb->oversize)
-		log_err("eventbus: skipped: message larger than %u bytes", EB_MAX_MESSAGE);
+		log_err("eventbus: skipped: message larger than %zu bytes", EB_MAX_MESSAGE);
 	else if (eb->len > 0)
 		rc = eb->fn(eb->arg, eb->msg, eb->len);
 	eb->len = 0;
@@ -307,7 +307,7 @@ parse_url(struct eventbus *eb)
 
 	if (strlen(eb->cfg->ws_url) >= sizeof(copy))
 		return -1;
-	strcpy(copy, eb->cfg->ws_url);
+	memcpy(copy, eb->cfg->ws_url, strlen(eb->cfg->ws_url) + 1);
 	if (lws_parse_uri(copy, &prot, &ads, &port, &path))
 		return -1;
 	eb->tls = strcmp(prot, "wss") == 0;
@@ -342,7 +342,7 @@ eventbus_new(struct lws_context *ctx, const struct config *cfg, eventbus_msg_fn 
 	eb->fn = fn;
 	eb->arg = arg;
 	eb->reconnects = reconnects;
-	backoff_init(&eb->bo);
+	backoff_state_init(&eb->bo, &tap_reconnect);
 	if (parse_url(eb) < 0) {
 		log_err("eventbus: cannot parse the websocket URL");
 		eventbus_free(eb);

@@ -71,8 +71,12 @@ read_devices(struct tap *t, sqlite3 *db, const char *path)
 	}
 	while (!sig_stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		n++;
-		snprintf(where, sizeof(where), "%s: devices row %d (%s)", path, n,
-		    (const char *)sqlite3_column_text(st, 1));
+		/* with --pseudonymize-macs no real MAC in messages either */
+		if (t->cfg->pseudo)
+			snprintf(where, sizeof(where), "%s: devices row %d", path, n);
+		else
+			snprintf(where, sizeof(where), "%s: devices row %d (%s)", path, n,
+			    (const char *)sqlite3_column_text(st, 1));
 		if (tap_device_text(t, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), where) < 0) {
 			sqlite3_finalize(st);
@@ -91,14 +95,14 @@ read_alerts(struct tap *t, sqlite3 *db, const char *path)
 	sqlite3_stmt *st;
 	char where[512];
 	json_t *payload, *msg;
-	int rc, n = 0;
+	int rc, step = SQLITE_DONE, n = 0;
 
 	if (sqlite3_prepare_v2(db, "SELECT json FROM alerts ORDER BY ts_sec, ts_usec, rowid",
 	    -1, &st, NULL) != SQLITE_OK) {
 		log_err("%s: alerts: %s", path, sqlite3_errmsg(db));
 		return KES_EXIT_OK;
 	}
-	while (!sig_stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!sig_stop && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		json_error_t err;
 
 		n++;
@@ -117,6 +121,8 @@ read_alerts(struct tap *t, sqlite3 *db, const char *path)
 			return KES_EXIT_IOERR;
 		}
 	}
+	if (!sig_stop && step != SQLITE_DONE)
+		log_err("%s: alerts: %s", path, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return KES_EXIT_OK;
 }
@@ -127,14 +133,14 @@ read_messages(struct tap *t, sqlite3 *db, const char *path)
 	sqlite3_stmt *st;
 	char where[512];
 	json_t *msg;
-	int rc, n = 0;
+	int rc, step = SQLITE_DONE, n = 0;
 
 	if (sqlite3_prepare_v2(db, "SELECT ts_sec, message FROM messages ORDER BY ts_sec, rowid",
 	    -1, &st, NULL) != SQLITE_OK) {
 		log_err("%s: messages: %s", path, sqlite3_errmsg(db));
 		return KES_EXIT_OK;
 	}
-	while (!sig_stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!sig_stop && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *text = (const char *)sqlite3_column_text(st, 1);
 
 		n++;
@@ -153,6 +159,8 @@ read_messages(struct tap *t, sqlite3 *db, const char *path)
 			return KES_EXIT_IOERR;
 		}
 	}
+	if (!sig_stop && step != SQLITE_DONE)
+		log_err("%s: messages: %s", path, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return KES_EXIT_OK;
 }

@@ -34,7 +34,7 @@ struct live {
 	struct lws_context *ctx;
 	struct eventbus *eb;
 	lws_sorted_usec_list_t sul_poll, sul_tick;
-	struct backoff bo;
+	struct backoff_state bo;
 	int64_t server_time;	/* s, taken before the last good poll; 0 = none */
 	int64_t last_full;	/* server time of the last full poll */
 	int have_sensor;
@@ -105,7 +105,9 @@ poll_once(struct live *L)
 		return rc;
 	if (L->server_time > 0 && L->cfg->resync > 0 &&
 	    now - L->last_full >= (int64_t)L->cfg->resync)
-		since = 0;	/* resync: counters can move without a new last_time */
+		/* resync: counters can move without a new last_time (a reason of its
+		 * own, apart from the final else) */
+		since = 0;	/* NOLINT(bugprone-branch-clone) */
 	else if (L->server_time > 0)
 		since = L->server_time - (int64_t)L->cfg->overlap;
 	else if (L->cfg->since > 0)
@@ -165,7 +167,7 @@ after_poll(struct live *L, int rc)
 			log_debug("Kismet: still down: %s", L->p.why);
 		}
 		L->down = 1;
-		us = backoff_next_us(&L->bo);
+		us = backoff_next_ms(&L->bo) * 1000;
 		lws_sul_schedule(L->ctx, 0, &L->sul_poll, poll_cb, (lws_usec_t)us);
 	}
 }
@@ -257,7 +259,7 @@ final_drain(struct output *o)
 		if (output_flush_some(o) < 0)
 			return -1;
 		if (output_pending(o) > 0) {
-			struct timespec ts = { 0, 20 * 1000 * 1000 };
+			struct timespec ts = { 0, 20L * 1000 * 1000 };
 
 			nanosleep(&ts, NULL);
 		}
@@ -279,7 +281,7 @@ live_run(struct tap *t, const struct config *cfg)
 	L.t = t;
 	L.cfg = cfg;
 	L.rc = KES_EXIT_OK;
-	backoff_init(&L.bo);
+	backoff_state_init(&L.bo, &tap_reconnect);
 	if (poller_init(&L.p, cfg) < 0) {
 		poller_free(&L.p);
 		return KES_EXIT_SOFTWARE;
@@ -324,14 +326,14 @@ live_once(struct tap *t, const struct config *cfg)
 	memset(&L, 0, sizeof(L));
 	L.t = t;
 	L.cfg = cfg;
-	backoff_init(&L.bo);
+	backoff_state_init(&L.bo, &tap_reconnect);
 	if (poller_init(&L.p, cfg) < 0) {
 		poller_free(&L.p);
 		return KES_EXIT_SOFTWARE;
 	}
 	for (tries = 0; tries < 3 && !sig_stop; tries++) {
 		if (tries > 0) {
-			int64_t us = backoff_next_us(&L.bo);
+			int64_t us = backoff_next_ms(&L.bo) * 1000;
 			struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
 
 			log_warn("Kismet: %s; retrying", L.p.why);

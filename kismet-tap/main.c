@@ -11,7 +11,6 @@
  *   poll.c      REST through libcurl (status, timestamp, device poll)
  *   eventbus.c  /eventbus/events.ws through libwebsockets
  *   kismetdb.c  --kismetdb: Kismet's SQLite log
- *   backoff.c   reconnect delays
  */
 #include <curl/curl.h>
 #include <stdio.h>

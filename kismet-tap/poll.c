@@ -103,7 +103,7 @@ classify(struct poller *p, CURLcode cc, const char *path, const char *body, size
 		return POLL_OK;
 	n = blen < sizeof(snippet) - 1 ? blen : sizeof(snippet) - 1;
 	for (i = 0; i < n; i++)
-		snippet[i] = (body[i] >= 0x20 && body[i] < 0x7f) ? body[i] : ' ';
+		snippet[i] = (char)((body[i] >= 0x20 && body[i] < 0x7f) ? body[i] : ' ');
 	snippet[n] = '\0';
 	if (p->status == 401 || p->status == 403) {
 		snprintf(p->why, sizeof(p->why), "%s: HTTP %ld: Kismet refused the credentials "
@@ -136,7 +136,7 @@ poller_get_json(struct poller *p, const char *path, json_t **out)
 
 	*out = NULL;
 	p->errbuf[0] = '\0';
-	http_buf_init(&b, 16 * 1024 * 1024);
+	http_buf_init(&b, (size_t)16 * 1024 * 1024);
 	set_url(p, path);
 	curl_easy_setopt(p->h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(p->h, CURLOPT_HTTPHEADER, NULL);

@@ -391,7 +391,7 @@ ekjson(const json_t *v)
 				return NULL;
 			}
 			for (i = 0; i <= n; i++)
-				kk[i] = k[i] == '.' ? '_' : k[i];
+				kk[i] = (char)(k[i] == '.' ? '_' : k[i]);
 			json_object_set_new(out, kk, c);
 			if (kk != kb)
 				free(kk);

@@ -59,9 +59,16 @@ int
 tap_record(struct tap *t, json_t *rec)
 {
 	size_t len;
-	char *line = project_line(rec, t->cfg->format == FMT_TEXT, &len);
+	char *line;
 	int rc;
 
+	/* before anything is serialised: no real MAC leaves the sensor */
+	if (t->cfg->pseudo && pseudo_json(t->cfg->pseudo, rec) < 0) {
+		json_decref(rec);
+		tap_bad(t, "output", "out of memory while pseudonymizing a record");
+		return 0;
+	}
+	line = project_line(rec, t->cfg->format == FMT_TEXT, &len);
 	json_decref(rec);
 	if (line == NULL) {
 		tap_bad(t, "output", "cannot serialise a record");

@@ -241,8 +241,10 @@ peak_rss_kb(void)
 	long kb = -1;
 
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %ld", &kb) == 1)
+		if (strncmp(line, "VmHWM:", 6) == 0) {
+			kb = strtol(line + 6, NULL, 10);
 			break;
+		}
 	if (f)
 		fclose(f);
 	return kb;
@@ -324,8 +326,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 3 && strcmp(argv[1], "bench") == 0)
-		return bench(argv[2], argc > 3 ? atol(argv[3]) : 100000,
-		    argc > 4 && atol(argv[4]) > 0 ? atol(argv[4]) : 100000);
+		return bench(argv[2], argc > 3 ? strtol(argv[3], NULL, 10) : 100000,
+		    argc > 4 && strtol(argv[4], NULL, 10) > 0 ? strtol(argv[4], NULL, 10) : 100000);
 	test_fields();
 	test_device();
 	test_event();

@@ -53,15 +53,17 @@ emit(const char *tag, const char *fmt, va_list ap, int errnum)
 	n = snprintf(line, sizeof(line), "%s: %s", prog, tag);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	/* ap was started by the caller (LOG_FN, log_errno): the analyzer's
+	 * valist.Uninitialized here is a known false positive */
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
 	if (m < 0)
 		m = 0;
-	n = (size_t)(n + m) >= sizeof(line) - 2 ? (int)sizeof(line) - 2 : n + m;
+	n = (size_t)n + (size_t)m >= sizeof(line) - 2 ? (int)sizeof(line) - 2 : n + m;
 	if (errnum) {
 		m = snprintf(line + n, sizeof(line) - (size_t)n, ": %s",
 		    strerror(errnum));
 		if (m > 0)
-			n = (size_t)(n + m) >= sizeof(line) - 2 ?
+			n = (size_t)n + (size_t)m >= sizeof(line) - 2 ?
 			    (int)sizeof(line) - 2 : n + m;
 	}
 	line[n++] = '\n';

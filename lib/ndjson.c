@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LR_MIN_CAP	(256 * 1024)
+#define LR_MIN_CAP	((size_t)256 * 1024)
 
 int
 lr_init(struct line_reader *lr, int fd, const char *name, size_t max_line)

@@ -155,7 +155,8 @@ ts_parse_iso(const char *s, size_t len, int64_t *ms)
 	if (p != len)
 		return -1;
 	total = ts_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-	    h * 3600 + mi * 60 + sec - tzsign * (tzh * 3600 + tzm * 60);
+	    (int64_t)h * 3600 + (int64_t)mi * 60 + sec -
+	    tzsign * ((int64_t)tzh * 3600 + (int64_t)tzm * 60);
 	*ms = total * 1000 + frac;
 	return 0;
 }
