@@ -282,11 +282,11 @@ EOF
 	exec 5>"$fifo"
 	echo '{"a":1}' >&5
 	# sent after the flush interval, although the batch is not full
-	WAIT_SECS=5 wait_for grep -q '"a":1' "$out"
-	WAIT_SECS=5 wait_for grep -q '"es-bulk":"stats"' "$err"
+	WAIT_SECS=20 wait_for grep -q '"a":1' "$out"
+	WAIT_SECS=20 wait_for grep -q '"es-bulk":"stats"' "$err"
 	: >"$err.before"
 	kill -USR1 "$pid"
-	WAIT_SECS=5 wait_for test "$(grep -c '"es-bulk":"stats"' "$err")" -ge 2
+	WAIT_SECS=20 wait_for bash -c "[ \$(grep -c '\"es-bulk\":\"stats\"' '$err') -ge 2 ]"
 	exec 5>&-
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 0 ]
