@@ -61,7 +61,7 @@ static const char usage_text[] =
 "  --older-than DAYS       purge: age of the synced records to delete (default 7)\n"
 "\n"
 "  -v, --verbose           more messages (repeatable)\n"
-"  -q, --quiet             errors only\n"
+"  -q, --quiet             warnings and errors only\n"
 "  -h, --help              this help\n"
 "  -V, --version           version and library versions\n";
 
@@ -267,7 +267,8 @@ config_parse(struct config *cfg, int argc, char **argv, int *exitcode)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+vqhV", options, NULL)) != -1) {
+	opterr = 0;	/* getopt would name the subcommand, not the program */
+	while ((c = getopt_long(argc, argv, "+:vqhV", options, NULL)) != -1) {
 		if (c >= O_BUFFER_DB && c <= O_OLDER_THAN)
 			seen[c] = 1;
 		switch (c) {
@@ -355,7 +356,7 @@ config_parse(struct config *cfg, int argc, char **argv, int *exitcode)
 			verbosity++;
 			break;
 		case 'q':
-			verbosity = LOG_LEVEL_ERR;
+			verbosity = LOG_LEVEL_WARN;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -365,9 +366,10 @@ config_parse(struct config *cfg, int argc, char **argv, int *exitcode)
 			print_version();
 			*exitcode = KES_EXIT_OK;
 			return -1;
+		case ':':
+			return usage_error("option needs a value", argv[optind - 1]);
 		default:
-			fprintf(stderr, "try 'buffer-spool --help'\n");
-			return -1;
+			return usage_error("unknown option", argv[optind - 1]);
 		}
 	}
 	log_set_level(verbosity);

@@ -125,7 +125,7 @@ static const char help_text[] =
 "Diagnostics:\n"
 "      --stats-interval S     print a JSON stats line on stderr every S seconds\n"
 "  -v, --verbose              more detail (repeat for more)\n"
-"  -q, --quiet                errors only\n"
+"  -q, --quiet                warnings and errors only\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show version information and exit\n"
 "\n"
@@ -311,7 +311,7 @@ config_parse(struct config *cfg, int argc, char **argv)
 			break;
 		case O_DRYRUN: cfg->dry_run = 1; break;
 		case 'v': level++; break;
-		case 'q': level = LOG_LEVEL_ERR; break;
+		case 'q': level = LOG_LEVEL_WARN; break;
 		case 'h':
 			fputs(help_text, stdout);
 			rc = 1;
