@@ -28,6 +28,7 @@ include kismet-tap/module.mk
 include buffer-spool/module.mk
 include es-bulk/module.mk
 include tests/e2e.mk
+include tests/fuzz/module.mk
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
