@@ -114,7 +114,7 @@ static void
 version(void)
 {
 	printf("kismet-tap %s\n", KES_VERSION);
-	printf("jansson %s, %s, libwebsockets %s, sqlite %s\n", JANSSON_VERSION,
+	printf("jansson %s\n%s\nlibwebsockets %s\nsqlite %s\n", JANSSON_VERSION,
 	    curl_version(), lws_get_library_version(), sqlite3_libversion());
 }
 
