@@ -34,7 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define OBUF_TARGET	(256 * 1024)	/* bytes read from the spool at once */
+#define OBUF_TARGET	((size_t)256 * 1024)	/* bytes read from the spool at once */
 #define OBUF_RECORDS	4096
 #define RESTART_MAX_S	60.0
 
@@ -161,12 +161,15 @@ print_stats(const struct pump *p)
 static int
 commit(struct pump *p)
 {
+	uint64_t batch = spool_pending(p->sp);
+
 	p->commit_due = 0;
 	if (!spool_needs_commit(p->sp))
 		return 0;
 	if (spool_commit(p->sp) < 0) {
-		log_err("the spool could not be written; the records of the "
-		    "failed batch are lost, the spool is as it was before it");
+		/* The spool said why (one line) and is as it was before the
+		 * batch: its records are not stored. */
+		p->n_stored -= batch;
 		p->rc = KES_EXIT_IOERR;
 		p->fatal = 1;
 		return -1;
@@ -414,9 +417,7 @@ on_child_exit(struct pump *p, int64_t now)
 	char how[64];
 
 	if (p->ack_fd >= 0) {
-		int r;
-
-		while ((r = read_acks(p)) == 0)
+		while (read_acks(p) == 0)
 			;
 		close(p->ack_fd);
 		p->ack_fd = -1;

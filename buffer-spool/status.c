@@ -19,13 +19,12 @@
 static int64_t
 age_of(const char *ts, int64_t now)
 {
-	int y, mo, d, h, mi, s;
-	int64_t t;
+	int64_t ms;
 
-	if (ts[0] == '\0' || sscanf(ts, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6)
+	/* SQLite's datetime('now') text is ISO 8601 with a space for the T. */
+	if (ts[0] == '\0' || ts_parse_iso(ts, strlen(ts), &ms) < 0)
 		return -1;
-	t = ts_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
-	return now > t ? now - t : 0;
+	return now > ms / 1000 ? now - ms / 1000 : 0;
 }
 
 static json_t *

@@ -161,7 +161,8 @@ batch_split(struct batch *b, uint64_t number)
 		goto fail;
 	free(keep);
 	nb->seq_last = b->seq_last;
-	b->seq_last = nb->items[0].seq - 1;
+	/* b->n >= 2, so the loop above gave nb at least one item. */
+	b->seq_last = nb->items[0].seq - 1;	/* NOLINT(clang-analyzer-core.NullDereference) */
 	nb->state = b->state;
 	nb->first_ms = b->first_ms;
 	nb->next = b->next;

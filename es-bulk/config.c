@@ -205,9 +205,9 @@ config_parse(struct config *cfg, int argc, char **argv)
 	cfg->time_field = "timestamp";
 	cfg->op = ESB_OP_INDEX;
 	cfg->batch_docs = 1000;
-	cfg->batch_bytes = 5 * 1024 * 1024;
+	cfg->batch_bytes = (uint64_t)5 * 1024 * 1024;
 	cfg->flush_interval = 1.0;
-	cfg->max_line = 16 * 1024 * 1024;
+	cfg->max_line = (uint64_t)16 * 1024 * 1024;
 	cfg->workers = 2;
 	cfg->gzip = 1;
 	cfg->max_retries = -1;

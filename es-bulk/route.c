@@ -214,7 +214,7 @@ append_field(char *out, size_t pos, size_t max, json_t *v)
 	for (char *p = buf; *p && pos + 1 < max; p++) {
 		int c = tolower((unsigned char)*p);
 
-		out[pos++] = index_char_ok(c) ? (char)c : '_';
+		out[pos++] = (char)(index_char_ok(c) ? c : '_');
 	}
 	return pos;
 }

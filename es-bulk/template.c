@@ -87,10 +87,16 @@ pause_ms(int64_t ms)
 static int
 before_7_8(const char *v)
 {
-	int major = 0, minor = 0;
+	long major, minor = 0;
+	char *end;
 
-	if (v == NULL || sscanf(v, "%d.%d", &major, &minor) < 1)
+	if (v == NULL)
 		return 0;
+	major = strtol(v, &end, 10);
+	if (end == v)
+		return 0;
+	if (*end == '.')
+		minor = strtol(end + 1, NULL, 10);
 	return major < 7 || (major == 7 && minor < 8);
 }
 

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "timefmt.h"
 
-#define RESP_MAX	(64 * 1024 * 1024)
+#define RESP_MAX	((size_t)64 * 1024 * 1024)
 /* Only what es-bulk reads: every item keeps its status, errors keep why. */
 #define BULK_PATH	"/_bulk?filter_path=errors,items.*.status,items.*.error"
 
@@ -389,7 +389,7 @@ transport_release(struct transport *t, struct tx_result *r)
 			s->user = NULL;
 			http_buf_reset(&s->resp);
 			/* Keep the gzip buffer from growing for ever. */
-			if (s->gz.cap > 16 * 1024 * 1024)
+			if (s->gz.cap > (size_t)16 * 1024 * 1024)
 				buf_free(&s->gz);
 			return;
 		}
