@@ -11,6 +11,7 @@
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/kismet-es
 BUILD   ?= build
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -80,6 +81,12 @@ install: all
 	install -m 0755 $(addprefix $(BIN)/,$(PROGS)) $(DESTDIR)$(BINDIR)/
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(SHAREDIR)/systemd $(DESTDIR)$(SHAREDIR)/cron $(DESTDIR)$(SHAREDIR)/kibana
+	install -m 0644 scripts/systemd/* $(DESTDIR)$(SHAREDIR)/systemd/
+	install -m 0755 scripts/cron/kismet-es-snapshot scripts/cron/kismet-es-drain $(DESTDIR)$(SHAREDIR)/cron/
+	install -m 0644 scripts/cron/crontab.example $(DESTDIR)$(SHAREDIR)/cron/
+	install -m 0644 scripts/kibana/kismet-es.ndjson $(DESTDIR)$(SHAREDIR)/kibana/
+	install -m 0755 scripts/kibana/import $(DESTDIR)$(SHAREDIR)/kibana/
 
 deps:
 	scripts/install-deps
