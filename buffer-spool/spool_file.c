@@ -172,24 +172,45 @@ scan_last(struct spool *sp, struct segment *s, uint64_t *lines)
 	return 0;
 }
 
+/*
+ * The acked file, as write_acked() writes it: digits and a newline.  0,
+ * -1 after an I/O error (reported), -2 when it holds anything else
+ * (reported): what it says decides what is deleted, so it is not guessed.
+ */
 static int
 read_acked(struct spool *sp, uint64_t *out)
 {
 	struct file_spool *f = sp->be;
-	char buf[32];
+	char buf[32], *end;
 	ssize_t n;
 	int fd;
 
 	*out = 0;
 	fd = openat(f->dirfd, "acked", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		log_errno("%s/acked", sp->opts.path);
+		return -1;
+	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n < 0)
+	if (n < 0) {
+		log_errno("%s/acked", sp->opts.path);
 		return -1;
+	}
 	buf[n] = '\0';
-	*out = strtoull(buf, NULL, 10);
+	errno = 0;
+	if (buf[0] >= '0' && buf[0] <= '9')
+		*out = strtoull(buf, &end, 10);
+	if (buf[0] < '0' || buf[0] > '9' || errno == ERANGE ||
+	    (*end != '\0' && strcmp(end, "\n") != 0)) {
+		log_err("%s/acked: the acked file is corrupt (not a record number); "
+		    "nothing deleted -- check it, or remove it to send every "
+		    "record again", sp->opts.path);
+		*out = 0;
+		return -2;
+	}
 	return 0;
 }
 
@@ -293,20 +314,34 @@ fs_open(struct spool *sp, int *exitcode)
 	closedir(d);
 	if (f->nseg > 1)
 		qsort(f->seg, f->nseg, sizeof(*f->seg), seg_cmp);
-	if (read_acked(sp, &sp->synced_upto) < 0) {
-		log_errno("%s/acked", sp->opts.path);
+	if (read_acked(sp, &sp->synced_upto) < 0)
 		goto fail;
-	}
 	sp->last_seq = sp->synced_upto;
-	if (f->nseg > 0) {
-		struct segment *last = &f->seg[f->nseg - 1];
+	/* The last segment with a record says where the records end; an
+	 * empty one after it (killed between its creation and the batch's
+	 * write) is deleted, then the one before it is scanned. */
+	for (size_t i = f->nseg; i > 0; i--) {
+		struct segment *last = &f->seg[i - 1];
 
 		if (scan_last(sp, last, &lines) < 0)
 			goto fail;
-		if (lines > 0 && last->first + lines - 1 > sp->last_seq)
-			sp->last_seq = last->first + lines - 1;
-		if (lines == 0 && !sp->opts.readonly) {
-			unlink_seg(sp, f->nseg - 1);
+		if (lines > 0) {
+			uint64_t end = last->first + lines - 1;
+
+			/* Records are acked only once written: an acked file
+			 * past the last one is not trusted to delete anything. */
+			if (sp->synced_upto > end) {
+				log_err("%s/acked: says %" PRIu64 " records are synced, "
+				    "the segments end at %" PRIu64 "; nothing deleted -- "
+				    "check it, or remove it to send every record again",
+				    sp->opts.path, sp->synced_upto, end);
+				goto fail;
+			}
+			sp->last_seq = end;
+			break;
+		}
+		if (!sp->opts.readonly) {
+			unlink_seg(sp, i - 1);
 			f->nseg--;
 		}
 	}
@@ -353,7 +388,15 @@ flush_wbuf(struct spool *sp)
 	if (f->wlen == 0)
 		return 0;
 	if (fd_write_all(f->wfd, f->wbuf, f->wlen) < 0) {
+		int err = errno;
+
 		log_errno("%s: writing a segment", sp->opts.path);
+		/* Cut what a full disk took of it: the buffer goes in whole
+		 * (a later commit) or not at all (rollback). */
+		if (ftruncate(f->wfd, (off_t)f->wsize) < 0)
+			log_warn("%s: cannot cut a partial write: %s", sp->opts.path,
+			    strerror(errno));
+		errno = err;
 		return -1;
 	}
 	f->wsize += f->wlen;

@@ -3,9 +3,12 @@
  */
 #include "deadletter.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -67,11 +70,44 @@ append_base64(struct buf *b, const unsigned char *s, size_t n)
 	return 0;
 }
 
+/*
+ * Open (create) the file for appending.  A run that died in the middle of a
+ * write may have left a torn last record: it is ended with a newline, so
+ * that ours start on lines of their own.
+ */
+static int
+dl_open(struct deadletter *dl)
+{
+	struct stat st;
+	char last = '\n';
+	int rfd;
+
+	dl->fd = fd_open_private(dl->path, 0);
+	if (dl->fd < 0) {
+		log_errno("cannot open the dead-letter file %s", dl->path);
+		return -1;
+	}
+	if (fstat(dl->fd, &st) == 0 && st.st_size > 0 &&
+	    (rfd = open(dl->path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (pread(rfd, &last, 1, st.st_size - 1) != 1)
+			last = '\n';
+		close(rfd);
+	}
+	if (last != '\n' && fd_write_all(dl->fd, "\n", 1) < 0) {
+		log_errno("dead-letter file %s", dl->path);
+		close(dl->fd);
+		dl->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
 int
 dl_write(struct deadletter *dl, const struct dl_entry *e)
 {
 	struct buf *b = &dl->out;
 	char ts[TS_ISO_LEN], num[64];
+	struct stat st;
 	int lossy = 0, rc = 0;
 
 	b->len = 0;
@@ -108,14 +144,19 @@ dl_write(struct deadletter *dl, const struct dl_entry *e)
 		log_err("dead-letter file %s: out of memory", dl->path);
 		return -1;
 	}
-	if (dl->fd < 0) {
-		dl->fd = fd_open_private(dl->path, 0);
-		if (dl->fd < 0) {
-			log_errno("cannot open the dead-letter file %s", dl->path);
-			return -1;
-		}
-	}
+	if (dl->fd < 0 && dl_open(dl) < 0)
+		return -1;
+	if (fstat(dl->fd, &st) < 0)
+		st.st_size = -1;
 	if (fd_write_all(dl->fd, b->data, b->len) < 0) {
+		int err = errno;
+
+		/* A full disk takes part of a record: cut it off, the file
+		 * holds whole records only (this one is not acknowledged). */
+		if (st.st_size >= 0 && ftruncate(dl->fd, st.st_size) < 0)
+			log_warn("dead-letter file %s: cannot cut a partial record: %s",
+			    dl->path, strerror(errno));
+		errno = err;
 		log_errno("dead-letter file %s", dl->path);
 		return -1;
 	}

@@ -315,16 +315,32 @@ item_index(const struct batch *b, const struct item *it, char *out, size_t outle
 	out[n] = '\0';
 }
 
+/* After a failed request, counted in b->attempts: 1 when --max-retries is
+ * used up (said, and the run ends with 69). */
+static int
+out_of_retries(struct engine *e, const struct batch *b, const char *host,
+    const char *why)
+{
+	if (e->cfg->max_retries < 0 || b->attempts <= (unsigned)e->cfg->max_retries)
+		return 0;
+	log_err("%s: %s; giving up after %u retries (--max-retries)", host, why,
+	    b->attempts - 1);
+	e->fatal = KES_EXIT_UNAVAIL;
+	return 1;
+}
+
 static void
 reject_item(struct engine *e, struct batch *b, const struct item *it,
     int status, const char *type, const char *reason)
 {
-	char index[ROUTE_INDEX_MAX];
+	char index[ROUTE_INDEX_MAX], t[64], r[400];
 
 	item_index(b, it, index, sizeof(index));
+	/* The dead letter keeps the server's reason as it is, the log line
+	 * gets it on one line. */
 	log_warn("%s:%llu: rejected by the server (%d %s): %s",
 	    input_name(e->in, it->src), (unsigned long long)it->lineno, status,
-	    type, reason);
+	    response_oneline(t, sizeof(t), type), response_oneline(r, sizeof(r), reason));
 	reject_line(e, item_doc(b, it), it->doc_len, 0, it->src, it->lineno,
 	    type[0] ? type : "rejected", reason[0] ? reason : "rejected by the server",
 	    status, index);
@@ -358,10 +374,16 @@ handle_items(struct engine *e, struct batch *b, const struct tx_result *r)
 	}
 	if (r->truncated || response_parse(r->body, r->len, b->n, cfg->op, e->res,
 	    &all_ok, err, sizeof(err)) < 0) {
+		/* Not a usable answer: nothing is known about the items, the
+		 * request is retried as after a connection error. */
+		if (r->truncated)
+			snprintf(err, sizeof(err), "bulk response too large to read");
+		response_oneline(err, sizeof(err), err);
 		b->attempts++;
 		e->st.retries++;
-		retry_later(b, &backoff_request, b->attempts,
-		    r->truncated ? "bulk response too large to read" : err);
+		if (out_of_retries(e, b, r->host_name, err))
+			return;
+		retry_later(b, &backoff_request, b->attempts, err);
 		return;
 	}
 	b->attempts = 0;
@@ -396,7 +418,8 @@ handle_items(struct engine *e, struct batch *b, const struct tx_result *r)
 			log_trace("%s:%llu: retrying (%d %s): %s",
 			    input_name(e->in, b->items[i].src),
 			    (unsigned long long)b->items[i].lineno, ir->status,
-			    ir->type, ir->reason);
+			    ir->type, response_oneline(ir->reason, sizeof(ir->reason),
+			    ir->reason));
 			e->keep[i] = 1;
 			kept++;
 			blocked += ir->verdict == V_BLOCKED;
@@ -429,7 +452,6 @@ handle_items(struct engine *e, struct batch *b, const struct tx_result *r)
 static void
 handle_result(struct engine *e, const struct tx_result *r)
 {
-	const struct config *cfg = e->cfg;
 	struct batch *b = r->user;
 	char type[64], reason[320], why[512];
 
@@ -446,12 +468,8 @@ handle_result(struct engine *e, const struct tx_result *r)
 		}
 		b->attempts++;
 		e->st.retries++;
-		if (cfg->max_retries >= 0 && b->attempts > (unsigned)cfg->max_retries) {
-			log_err("%s: %s; giving up after %u retries (--max-retries)",
-			    r->host_name, r->curl_err, b->attempts - 1);
-			e->fatal = KES_EXIT_UNAVAIL;
+		if (out_of_retries(e, b, r->host_name, r->curl_err))
 			return;
-		}
 		snprintf(why, sizeof(why), "%s: %s", r->host_name, r->curl_err);
 		transport_cool(e->tx, r->host, ts_now_ms() +
 		    backoff_delay(&backoff_request, b->attempts, backoff_random()));
@@ -506,12 +524,9 @@ handle_result(struct engine *e, const struct tx_result *r)
 	if (r->status == 408 || r->status == 429 || r->status >= 500) {
 		b->attempts++;
 		e->st.retries++;
-		if (cfg->max_retries >= 0 && b->attempts > (unsigned)cfg->max_retries) {
-			log_err("%s: HTTP %ld; giving up after %u retries (--max-retries)",
-			    r->host_name, r->status, b->attempts - 1);
-			e->fatal = KES_EXIT_UNAVAIL;
+		snprintf(why, sizeof(why), "HTTP %ld", r->status);
+		if (out_of_retries(e, b, r->host_name, why))
 			return;
-		}
 		if (r->status >= 502 && r->status <= 504)
 			transport_cool(e->tx, r->host, ts_now_ms() +
 			    backoff_delay(&backoff_request, b->attempts, backoff_random()));

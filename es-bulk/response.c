@@ -58,14 +58,27 @@ error_text(json_t *err, char *type, size_t tlen, char *reason, size_t rlen)
 	}
 }
 
+/* The status of an item: an integer HTTP status, or -1. */
+static int
+item_status(json_t *st)
+{
+	double v;
+
+	if (!json_is_number(st))
+		return -1;
+	v = json_number_value(st);
+	if (!(v >= 100 && v <= 599) || v != (double)(int)v)
+		return -1;
+	return (int)v;
+}
+
 int
 response_parse(const char *body, size_t len, size_t n, enum esb_op op,
     struct item_result *out, int *all_ok, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *root, *items, *errors;
-	size_t i;
-	int ok = 1;
+	size_t i, bad = n;
 
 	*all_ok = 0;
 	root = json_loadb(body, len, JSON_DECODE_INT_AS_REAL, &je);
@@ -80,17 +93,11 @@ response_parse(const char *body, size_t len, size_t n, enum esb_op op,
 		json_decref(root);
 		return -1;
 	}
-	if (json_is_false(errors)) {
-		/* Fast path: every item was indexed. */
-		for (i = 0; i < n; i++) {
-			out[i].verdict = V_OK;
-			out[i].status = 200;
-			out[i].type[0] = out[i].reason[0] = '\0';
-		}
-		*all_ok = 1;
-		json_decref(root);
-		return 0;
-	}
+	/*
+	 * "errors":false is not taken on trust: a proxy or a broken node may
+	 * answer it with no items, or items that are not ours.  Only one
+	 * item with a 2xx status per document sent counts as indexed.
+	 */
 	if (!json_is_array(items) || json_array_size(items) != n) {
 		snprintf(err, errlen, "bulk response has %zu items for %zu sent",
 		    json_is_array(items) ? json_array_size(items) : 0, n);
@@ -98,37 +105,46 @@ response_parse(const char *body, size_t len, size_t n, enum esb_op op,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		json_t *wrap = json_array_get(items, i), *it, *st, *e;
-		const char *key;
+		json_t *wrap = json_array_get(items, i), *it = NULL, *e;
 
 		/* {"index":{...}} or {"create":{...}}: one key, whatever it is. */
-		it = NULL;
-		if (json_is_object(wrap) && json_object_size(wrap) == 1) {
-			void *iter = json_object_iter(wrap);
-
-			key = json_object_iter_key(iter);
-			(void)key;
-			it = json_object_iter_value(iter);
-		}
-		st = json_object_get(it, "status");
-		if (!json_is_number(st)) {
-			snprintf(err, errlen, "bulk response item %zu has no status", i);
+		if (json_is_object(wrap) && json_object_size(wrap) == 1)
+			it = json_object_iter_value(json_object_iter(wrap));
+		out[i].status = item_status(json_object_get(it, "status"));
+		if (!json_is_object(it) || out[i].status < 0) {
+			snprintf(err, errlen, "bulk response item %zu has no valid status", i);
 			json_decref(root);
 			return -1;
 		}
-		out[i].status = (int)json_number_value(st);
 		out[i].type[0] = out[i].reason[0] = '\0';
 		e = json_object_get(it, "error");
 		if (e)
 			error_text(e, out[i].type, sizeof(out[i].type),
 			    out[i].reason, sizeof(out[i].reason));
 		out[i].verdict = response_classify(out[i].status, out[i].type, op);
-		if (out[i].verdict != V_OK)
-			ok = 0;
+		if (out[i].verdict != V_OK && bad == n)
+			bad = i;
 	}
-	*all_ok = ok;
+	if (json_is_false(errors) && bad < n) {
+		snprintf(err, errlen, "bulk response says \"errors\":false but "
+		    "item %zu has status %d", bad, out[bad].status);
+		json_decref(root);
+		return -1;
+	}
+	*all_ok = bad == n;
 	json_decref(root);
 	return 0;
+}
+
+const char *
+response_oneline(char *out, size_t outlen, const char *s)
+{
+	if (out != s)
+		copy_str(out, outlen, s);
+	for (unsigned char *p = (unsigned char *)out; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return out;
 }
 
 void
@@ -150,9 +166,9 @@ response_error(const char *body, size_t len, char *type, size_t tlen,
 			error_text(json_array_get(rc, 0), type, tlen, reason, rlen);
 	} else if (body && len) {
 		snprintf(reason, rlen, "%.*s", (int)(len > 200 ? 200 : len), body);
-		for (char *p = reason; *p; p++)
-			if (*p == '\n' || *p == '\r')
-				*p = ' ';
 	}
 	json_decref(root);
+	/* Only ever logged: one line. */
+	response_oneline(type, tlen, type);
+	response_oneline(reason, rlen, reason);
 }

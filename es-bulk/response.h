@@ -30,16 +30,24 @@ struct item_result {
 /*
  * Parse a 200 response to a request of n items into out[n].  Returns 0, or
  * -1 with a sentence in err when the body is not a usable bulk response
- * (not JSON, truncated, or the item count differs): the caller then retries
- * the whole request.  *all_ok is set when no item needs attention.
+ * (not JSON, truncated, the item count differs, an item without an integer
+ * status, or "errors":false with an item that is not indexed -- even then
+ * only the items are trusted): the caller then retries the whole request.
+ * *all_ok is set when no item needs attention.
  */
 int response_parse(const char *body, size_t len, size_t n, enum esb_op op,
     struct item_result *out, int *all_ok, char *err, size_t errlen);
 
 /* error.type and error.reason of an error response ({"error":{...}}), or
- * the body's start when it has no such object.  Always fills both. */
+ * the body's start when it has no such object, for a log line (control
+ * characters as spaces).  Always fills both. */
 void response_error(const char *body, size_t len, char *type, size_t tlen,
     char *reason, size_t rlen);
+
+/* Server text (a reason, a type) for a log line: copied to out with every
+ * control character (a reason's "\n at [Source: ...]") turned into a space,
+ * so that each diagnostic stays one line.  Returns out. */
+const char *response_oneline(char *out, size_t outlen, const char *s);
 
 /* Verdict for one item status (and error type). */
 enum verdict response_classify(int status, const char *type, enum esb_op op);

@@ -137,6 +137,43 @@ test_responses(const char *dir)
 	CHECK(response_parse("<html>", 6, 1, ESB_OP_INDEX, res, &(int){0}, err, sizeof(err)) < 0);
 	CHECK(response_parse("{\"items\":[]}", 12, 0, ESB_OP_INDEX, res, &(int){0}, err,
 	    sizeof(err)) < 0);
+	{
+		/* "errors":false is not enough: one 2xx item per document sent
+		 * (a proxy answering {"errors":false} lost every document) */
+		static const char *const bad[] = {
+			"{\"took\":1,\"errors\":false}",
+			"{\"errors\":false,\"items\":[1,2,3]}",
+			"{\"errors\":false,\"items\":[{\"index\":{\"status\":201}}]}",
+			"{\"errors\":false,\"items\":[{\"index\":{\"status\":201}},"
+			    "{\"index\":{\"status\":201}},{\"index\":{\"status\":201}},"
+			    "{\"index\":{\"status\":201}}]}",
+			"{\"errors\":false,\"items\":[{\"index\":{\"status\":201}},"
+			    "{\"index\":{\"status\":500}},{\"index\":{\"status\":201}}]}",
+			"{\"errors\":false,\"items\":[{\"index\":{\"status\":201}},"
+			    "{\"index\":{\"status\":\"201\"}},{\"index\":{\"status\":201}}]}",
+			"{\"errors\":true,\"items\":[{\"index\":{\"status\":201.5}},"
+			    "{\"index\":{\"status\":201}},{\"index\":{\"status\":201}}]}",
+			"{\"errors\":false,\"items\":[{\"index\":201},"
+			    "{\"index\":{\"status\":201}},{\"index\":{\"status\":201}}]}",
+			"{\"errors\":false,\"items\":[{},"
+			    "{\"index\":{\"status\":201}},{\"index\":{\"status\":201}}]}",
+		};
+		static const char ok3[] = "{\"errors\":false,\"items\":["
+		    "{\"index\":{\"status\":201}},{\"index\":{\"status\":200}},"
+		    "{\"index\":{\"status\":201}}]}";
+		int all_ok = -1;
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (response_parse(bad[i], strlen(bad[i]), 3, ESB_OP_INDEX, res,
+			    &all_ok, err, sizeof(err)) == 0) {
+				printf("FAIL malformed response %zu accepted: %s\n", i, bad[i]);
+				failures++;
+			}
+			CHECK(all_ok == 0);
+		}
+		CHECK(response_parse(ok3, strlen(ok3), 3, ESB_OP_INDEX, res, &all_ok,
+		    err, sizeof(err)) == 0 && all_ok == 1);
+	}
 }
 
 static void
@@ -166,6 +203,22 @@ test_response_error(void)
 	response_error(b, strlen(b), type, sizeof(type), reason, sizeof(reason));
 	CHECK(strcmp(type, "cluster_block_exception") == 0);
 	CHECK(strcmp(reason, "index blocked") == 0);
+	{
+		/* server text is logged on one line; the item keeps it as sent */
+		const char *nl = "{\"errors\":true,\"items\":[{\"index\":{\"status\":400,"
+		    "\"error\":{\"type\":\"x\",\"reason\":\"bad\\n at [Source: y]\\r\\t\"}}}]}";
+		struct item_result ir;
+		char one[64];
+		int all_ok;
+
+		CHECK(response_parse(nl, strlen(nl), 1, ESB_OP_INDEX, &ir, &all_ok, reason,
+		    sizeof(reason)) == 0 && strcmp(ir.reason, "bad\n at [Source: y]\r\t") == 0);
+		CHECK(strcmp(response_oneline(one, sizeof(one), ir.reason),
+		    "bad  at [Source: y]  ") == 0);
+		b = "{\"error\":{\"type\":\"t\",\"reason\":\"a\\nb\"}}";
+		response_error(b, strlen(b), type, sizeof(type), reason, sizeof(reason));
+		CHECK(strcmp(reason, "a b") == 0);
+	}
 	response_error("<html>\n401\n</html>", 18, type, sizeof(type), reason, sizeof(reason));
 	CHECK(type[0] == '\0');
 	CHECK(strchr(reason, '\n') == NULL);
