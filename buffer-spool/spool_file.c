@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WBUF_MAX	(1024 * 1024)
-#define RBUF_MIN	(256 * 1024)
+#define WBUF_MAX	((size_t)1024 * 1024)
+#define RBUF_MIN	((size_t)256 * 1024)
 
 struct segment {
 	uint64_t first;		/* sequence number of its first record */
@@ -201,9 +201,10 @@ read_acked(struct spool *sp, uint64_t *out)
 	}
 	buf[n] = '\0';
 	errno = 0;
+	end = buf;
 	if (buf[0] >= '0' && buf[0] <= '9')
 		*out = strtoull(buf, &end, 10);
-	if (buf[0] < '0' || buf[0] > '9' || errno == ERANGE ||
+	if (end == buf || errno == ERANGE ||
 	    (*end != '\0' && strcmp(end, "\n") != 0)) {
 		log_err("%s/acked: the acked file is corrupt (not a record number); "
 		    "nothing deleted -- check it, or remove it to send every "
@@ -298,7 +299,8 @@ fs_open(struct spool *sp, int *exitcode)
 		char name[64];
 		struct stat st;
 
-		if (sscanf(de->d_name, "%20" SCNu64 "-%" SCNd64, &s.first, &s.ctime) != 2)
+		/* Strict: the name must also print back identically (below). */
+		if (sscanf(de->d_name, "%20" SCNu64 "-%" SCNd64, &s.first, &s.ctime) != 2) /* NOLINT(cert-err34-c) */
 			continue;
 		seg_name(name, sizeof(name), &s);
 		if (strcmp(name, de->d_name) != 0)

@@ -63,8 +63,8 @@ append_base64(struct buf *b, const unsigned char *s, size_t n)
 			v |= s[i + 2];
 		b->data[b->len++] = b64[v >> 18 & 63];
 		b->data[b->len++] = b64[v >> 12 & 63];
-		b->data[b->len++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-		b->data[b->len++] = i + 2 < n ? b64[v & 63] : '=';
+		b->data[b->len++] = (char)(i + 1 < n ? b64[v >> 6 & 63] : '=');
+		b->data[b->len++] = (char)(i + 2 < n ? b64[v & 63] : '=');
 	}
 	b->data[b->len++] = '"';
 	return 0;

@@ -35,7 +35,7 @@
 #include "timefmt.h"
 #include "transport.h"
 
-#define DL_TRUNCATED_MAX	(64 * 1024)
+#define DL_TRUNCATED_MAX	((size_t)64 * 1024)
 
 struct engine {
 	const struct config *cfg;
@@ -172,7 +172,7 @@ static int
 take_line(struct engine *e, const struct in_line *l, int toolong)
 {
 	const struct config *cfg = e->cfg;
-	struct route_out ro;
+	struct route_out ro = { 0 };
 	char reason[512], action[BULK_ACTION_MAX];
 	const char *error = NULL;
 	struct batch *b;
