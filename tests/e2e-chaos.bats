@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # tests/e2e-chaos.bats - the full live pipeline under chaos:
 #
-#   replay server (--speed 5) -> kismet-tap -> relay -> emitted.ndjson
+#   replay server (--speed 600/KES_CHAOS_SECONDS) -> kismet-tap -> relay -> emitted.ndjson
 #        -> tail -f -> buffer-spool forward (SQLite) -> es-bulk (its child) -> node
 #
 # 10 minutes of simulated capture in about 2 minutes of wall time, while
@@ -24,12 +24,13 @@
 # (a kill -9 of buffer-spool loses only uncommitted records, documented in
 # buffer-spool(1), and the supervisor feeds them again).
 #
-# Not "# kes: needs-node": the test stops and restarts its node, so it always
-# starts its own (flavour $KES_CHAOS_FLAVOR, default elasticsearch) instead of
-# the shared one tests/run gives needs-node suites, and it runs once, not once
-# per flavour: about 3 minutes, too long to pay twice in `make test` (the
-# scenarios suite covers both flavours).  KES_CHAOS_FLAVOR=opensearch runs it
-# against OpenSearch; KES_CHAOS_SECONDS changes the wall time (default 120).
+# kes: needs-node
+# Marked needs-node so that tests/run runs it once per flavour, but the test
+# stops and restarts its node, so it starts its own node of that flavour
+# ($ES_FLAVOR, or $KES_CHAOS_FLAVOR; default elasticsearch) instead of using
+# the shared one: about 2.5 minutes per flavour.  KES_CHAOS_SECONDS changes
+# the wall time (default 120); the replay speed follows, so that every run
+# covers 10 minutes of simulated capture.
 load lib/common
 load lib/node
 
@@ -125,7 +126,8 @@ alive() { [ -s "$W/$1.pid" ] && kill -0 "$(cat "$W/$1.pid")" 2>/dev/null; }
 esb_child() { [ -s "$W/spool.pid" ] && pgrep -P "$(cat "$W/spool.pid")" -x es-bulk | head -n 1; }
 
 @test "chaos: >= 20 kill -9 of kismet-tap, buffer-spool and es-bulk, node down twice, Kismet restart: every emitted record indexed once" {
-	local flavor=${KES_CHAOS_FLAVOR:-elasticsearch} secs=${KES_CHAOS_SECONDS:-120}
+	local flavor=${KES_CHAOS_FLAVOR:-${ES_FLAVOR:-elasticsearch}} secs=${KES_CHAOS_SECONDS:-120}
+	local speed=$(( (600 + secs - 1) / secs ))
 	local runner=$BASHPID t0 now el port
 	P=kt-chaos-$$
 	# our own node, stoppable; stopped by PID in teardown (and by its watchdog)
@@ -133,7 +135,7 @@ esb_child() { [ -s "$W/spool.pid" ] && pgrep -P "$(cat "$W/spool.pid")" -x es-bu
 	URL=$("$SN" start "$flavor" "$NODE_DIR" --watch-pid "$runner")
 	export KES_ES_URL=$URL
 	port=${URL##*:}
-	"$KR" --port 0 --port-file "$W/kr.port" --apikey "$KEY" --speed 5 2>>"$W/replay.err" &
+	"$KR" --port 0 --port-file "$W/kr.port" --apikey "$KEY" --speed "$speed" 2>>"$W/replay.err" &
 	KR_PID=$!
 	wait_for test -s "$W/kr.port"
 	KR_PORT=$(cat "$W/kr.port")
