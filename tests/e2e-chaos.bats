@@ -29,8 +29,9 @@
 # stops and restarts its node, so it starts its own node of that flavour
 # ($ES_FLAVOR, or $KES_CHAOS_FLAVOR; default elasticsearch) instead of using
 # the shared one: about 2.5 minutes per flavour.  KES_CHAOS_SECONDS changes
-# the wall time (default 120); the replay speed follows, so that every run
-# covers 10 minutes of simulated capture.
+# the wall time (default 120, and no less: the node outages are scheduled at
+# 15-45 s and 70-100 s); the replay speed follows, so that every run covers
+# 10 minutes of simulated capture.
 load lib/common
 load lib/node
 
