@@ -298,6 +298,25 @@ set_location(json_t *rec, const json_t *dev)
 	return 0;
 }
 
+/* What every device record needs: an object with a MAC and a last_time. */
+static int
+device_basics(const json_t *dev, char mac[32], int64_t *last, const char **why)
+{
+	if (!json_is_object(dev)) {
+		*why = "device is not a JSON object";
+		return -1;
+	}
+	if (project_mac(get_str(dev, P_MAC), mac) < 0) {
+		*why = "device without a MAC";
+		return -1;
+	}
+	if (!get_int(dev, P_LAST, last) || *last <= 0) {
+		*why = "device without last_time";
+		return -1;
+	}
+	return 0;
+}
+
 json_t *
 project_device(const json_t *dev, const char *sensor, const char **why)
 {
@@ -307,18 +326,8 @@ project_device(const json_t *dev, const char *sensor, const char **why)
 	int has_sig = 0, has_noise = 0, rc = 0;
 	json_t *rec;
 
-	if (!json_is_object(dev)) {
-		*why = "device is not a JSON object";
+	if (device_basics(dev, mac, &last, why) < 0)
 		return NULL;
-	}
-	if (project_mac(get_str(dev, P_MAC), mac) < 0) {
-		*why = "device without a MAC";
-		return NULL;
-	}
-	if (!get_int(dev, P_LAST, &last) || last <= 0) {
-		*why = "device without last_time";
-		return NULL;
-	}
 	if ((rec = json_object()) == NULL) {
 		*why = "out of memory";
 		return NULL;
@@ -419,18 +428,8 @@ project_raw(const json_t *dev, const char *sensor, const char **why)
 	int64_t last;
 	json_t *rec;
 
-	if (!json_is_object(dev)) {
-		*why = "device is not a JSON object";
+	if (device_basics(dev, mac, &last, why) < 0)
 		return NULL;
-	}
-	if (project_mac(get_str(dev, P_MAC), mac) < 0) {
-		*why = "device without a MAC";
-		return NULL;
-	}
-	if (!get_int(dev, P_LAST, &last) || last <= 0) {
-		*why = "device without last_time";
-		return NULL;
-	}
 	if ((rec = ekjson(dev)) == NULL || set_time(rec, last * 1000) < 0 ||
 	    set_str(rec, "record_type", "device") < 0 || set_str(rec, "sensor", sensor) < 0) {
 		json_decref(rec);
