@@ -11,6 +11,7 @@
 # kes: needs-node
 load lib/common
 load lib/node
+load lib/proxy
 
 bats_require_minimum_version 1.5.0
 
@@ -41,39 +42,7 @@ conserved() {
 # server-level directives / location blocks LOCATIONS before the pass-through
 # `location /`; sets NGINX_PID and PROXY_URL
 proxy() {
-	local d=$BATS_TEST_TMPDIR/nginx port up
-	up=$(node_url)
-	up=${up#http://}
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-	mkdir -p "$d/tmp"
-	cat >"$d/nginx.conf" <<-EOF
-	daemon off;
-	master_process off;
-	pid $d/nginx.pid;
-	error_log $d/error.log warn;
-	events { worker_connections 64; }
-	http {
-		access_log $d/access.log;
-		client_body_temp_path $d/tmp/body;
-		proxy_temp_path $d/tmp/proxy;
-		fastcgi_temp_path $d/tmp/fcgi;
-		uwsgi_temp_path $d/tmp/uwsgi;
-		scgi_temp_path $d/tmp/scgi;
-		server {
-			listen 127.0.0.1:$port;
-			$1
-			location / {
-				proxy_pass http://$up;
-				proxy_http_version 1.1;
-				proxy_set_header Connection "";
-			}
-		}
-	}
-	EOF
-	/usr/sbin/nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" </dev/null >/dev/null 2>&1 3>&- &
-	NGINX_PID=$!
-	PROXY_URL="http://127.0.0.1:$port"
-	WAIT_SECS=10 wait_for curl -s -o /dev/null "$PROXY_URL/"
+	node_proxy "$BATS_TEST_TMPDIR/nginx" "$1"
 }
 
 # fault_bulk BODY : the fault-injecting proxy: POST /_bulk answered 200 BODY

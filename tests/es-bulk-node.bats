@@ -6,6 +6,7 @@
 # kes: needs-node
 load lib/common
 load lib/node
+load lib/proxy
 
 bats_require_minimum_version 1.5.0
 
@@ -358,43 +359,11 @@ search() {	# INDEX BODY : prints the response
 	[ ! -e "$BATS_TEST_TMPDIR/rejects.ndjson" ]
 }
 
-# limit_proxy DIR MAX_BODY : start nginx in front of the node, refusing
-# bodies over MAX_BODY with 413 (a real fault, not a fake server); sets
-# NGINX_PID and LIMIT_URL
+# limit_proxy DIR MAX_BODY : nginx in front of the node, refusing bodies over
+# MAX_BODY with 413 (a real fault, not a fake server); sets NGINX_PID and LIMIT_URL
 limit_proxy() {
-	local d=$1 port up
-	up=$(node_url)
-	up=${up#http://}
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-	mkdir -p "$d/tmp"
-	cat >"$d/nginx.conf" <<EOF
-daemon off;
-master_process off;
-pid $d/nginx.pid;
-error_log $d/error.log warn;
-events { worker_connections 64; }
-http {
-	access_log $d/access.log;
-	client_body_temp_path $d/tmp/body;
-	proxy_temp_path $d/tmp/proxy;
-	fastcgi_temp_path $d/tmp/fcgi;
-	uwsgi_temp_path $d/tmp/uwsgi;
-	scgi_temp_path $d/tmp/scgi;
-	server {
-		listen 127.0.0.1:$port;
-		client_max_body_size $2;
-		location / {
-			proxy_pass http://$up;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-		}
-	}
-}
-EOF
-	/usr/sbin/nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" </dev/null >/dev/null 2>&1 3>&- &
-	NGINX_PID=$!
-	LIMIT_URL="http://127.0.0.1:$port"
-	WAIT_SECS=10 wait_for curl -s -o /dev/null "$LIMIT_URL/"
+	node_proxy "$1" "client_max_body_size $2;"
+	LIMIT_URL=$PROXY_URL
 }
 
 @test "es-bulk: a request refused with 413 is split and retried; a document too large alone is dead-lettered" {
