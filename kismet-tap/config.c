@@ -294,6 +294,9 @@ config_parse(struct config *cfg, int argc, char **argv)
 		}
 	}
 	log_set_level(quiet ? LOG_LEVEL_WARN : level);
+	if (cfg->tls.insecure)
+		log_warn("--insecure: the server's TLS certificate is NOT verified; "
+		    "anyone on the path can read the API key and the data");
 
 	/* Combinations, one rule each (the man page says the same). */
 	if (optind < argc) {

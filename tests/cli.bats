@@ -58,3 +58,10 @@ TOOLS="kismet-tap buffer-spool es-bulk"
 			grep -qi 'warnings and errors' || { echo "$t.1"; false; }
 	done
 }
+
+@test "cli: --insecure prints a warning at every start (es-bulk, kismet-tap)" {
+	run --separate-stderr es-bulk --dry-run --insecure </dev/null
+	grep -q '^es-bulk: warning: --insecure' <<<"$stderr"
+	run --separate-stderr timeout 3 kismet-tap --once --insecure --kismet-url https://127.0.0.1:1
+	grep -q '^kismet-tap: warning: --insecure' <<<"$stderr"
+}
