@@ -58,6 +58,8 @@ $(B)/tests/lib-test: $(B)/tests/unit/lib_test.o $(B)/lib/libkes.a
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # ---- tests -----------------------------------------------------------------
+# ASAN_SUITES: the suites `make asan` runs (default: all of them).
+ASAN_SUITES ?=
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 test: all
@@ -68,7 +70,7 @@ asan:
 	KES_BIN_DIR=$(abspath build-asan/bin) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
-	tests/run
+	tests/run $(ASAN_SUITES)
 
 bench: all
 	KES_BIN_DIR=$(abspath $(BIN)) scripts/bench
