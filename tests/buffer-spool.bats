@@ -6,6 +6,7 @@
 # Elasticsearch), kill -9 rounds, limits, locking, status and purge.  Tests
 # marked [both] run once per backend (SQLite and file spool).
 load lib/common
+load lib/guide-sql
 
 bats_require_minimum_version 1.5.0
 
@@ -129,29 +130,13 @@ sync_first() {
 	run -0 sqlite3 "$db" "SELECT COUNT(*) FROM device_buffer"
 	[ "$output" -eq 100 ]
 	# guide: "Check buffer growth" / "Check buffer status" (Step 2)
-	run -0 sqlite3 "$db" "SELECT COUNT(*) FROM device_buffer WHERE synced=0"
+	run -0 sqlite3 "$db" "$PENDING_SQL"
 	[ "$output" -eq 66 ]
 	# guide: "Monitor buffer"
-	run -0 sqlite3 "$db" "SELECT COUNT(*) as total_devices, COUNT(CASE WHEN synced=0 THEN 1 END) as unsynced FROM device_buffer"
+	run -0 sqlite3 "$db" "$MONITOR_SQL"
 	[ "$output" = "100|66" ]
 	# guide: "Buffer Management - Check buffer status"
-	run -0 sqlite3 "$db" "
-SELECT 
-    'Devices' as type,
-    COUNT(*) as total,
-    COUNT(CASE WHEN synced=0 THEN 1 END) as unsynced,
-    MIN(created_at) as oldest,
-    MAX(created_at) as newest
-FROM device_buffer
-UNION ALL
-SELECT 
-    'Events' as type,
-    COUNT(*) as total,
-    COUNT(CASE WHEN synced=0 THEN 1 END) as unsynced,
-    MIN(created_at) as oldest,
-    MAX(created_at) as newest
-FROM event_buffer;
-"
+	run -0 sqlite3 "$db" "$STATUS_SQL"
 	[ "${#lines[@]}" -eq 2 ]
 	[[ ${lines[0]} =~ ^Devices\|100\|66\|[0-9-]+\ [0-9:]+\|[0-9-]+\ [0-9:]+$ ]]
 	[[ ${lines[1]} =~ ^Events\|100\|67\| ]]
@@ -172,15 +157,7 @@ FROM event_buffer;
 	local before_d before_e
 	before_d=$(sqlite3 "$db" "SELECT COUNT(*) FROM device_buffer WHERE NOT (synced = 1 AND created_at < datetime('now', '-7 days'))")
 	before_e=$(sqlite3 "$db" "SELECT COUNT(*) FROM event_buffer WHERE NOT (synced = 1 AND created_at < datetime('now', '-7 days'))")
-	run -0 sqlite3 "$db" "
-DELETE FROM device_buffer 
-WHERE synced = 1 AND created_at < datetime('now', '-7 days');
-
-DELETE FROM event_buffer 
-WHERE synced = 1 AND created_at < datetime('now', '-7 days');
-
-VACUUM;
-"
+	run -0 sqlite3 "$db" "$CLEANUP_SQL"
 	[ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM device_buffer')" -eq "$before_d" ]
 	[ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM event_buffer')" -eq "$before_e" ]
 	[ "$before_d" -lt 20 ]

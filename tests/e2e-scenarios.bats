@@ -8,6 +8,7 @@
 # kes: needs-node
 load lib/common
 load lib/node
+load lib/guide-sql
 
 bats_require_minimum_version 1.5.0
 
@@ -188,36 +189,6 @@ copy_spool() { sqlite3 "$CAP/field_data.db" ".backup '$1'"; }
 	[ "$exp" -eq "$got" ]
 }
 
-# the guide's "Testing Procedures / Monitor buffer" query, verbatim
-MONITOR_SQL="SELECT COUNT(*) as total_devices, COUNT(CASE WHEN synced=0 THEN 1 END) as unsynced FROM device_buffer"
-# the guide's "Buffer Management / Check buffer status" query, verbatim
-STATUS_SQL="
-SELECT 
-    'Devices' as type,
-    COUNT(*) as total,
-    COUNT(CASE WHEN synced=0 THEN 1 END) as unsynced,
-    MIN(created_at) as oldest,
-    MAX(created_at) as newest
-FROM device_buffer
-UNION ALL
-SELECT 
-    'Events' as type,
-    COUNT(*) as total,
-    COUNT(CASE WHEN synced=0 THEN 1 END) as unsynced,
-    MIN(created_at) as oldest,
-    MAX(created_at) as newest
-FROM event_buffer;
-"
-# the guide's "Clean up old synced data", verbatim
-CLEANUP_SQL="
-DELETE FROM device_buffer 
-WHERE synced = 1 AND created_at < datetime('now', '-7 days');
-
-DELETE FROM event_buffer 
-WHERE synced = 1 AND created_at < datetime('now', '-7 days');
-
-VACUUM;
-"
 
 @test "scenario 2 (offline): kismet-tap | buffer-spool store; the guide's Monitor buffer and Check buffer status SQL give the counts" {
 	offline_capture
