@@ -3,6 +3,7 @@
  * table, the per-mode option rules (one block), --help and --version, and
  * the consumer command line of forward/drain (with its ack fd).
  */
+#include "cli.h"
 #include "config.h"
 
 #include "exitcodes.h"
@@ -91,10 +92,7 @@ static const struct option options[] = {
 	{ "max-unsynced", required_argument, NULL, O_MAX_UNSYNCED },
 	{ "max-age", required_argument, NULL, O_MAX_AGE },
 	{ "older-than", required_argument, NULL, O_OLDER_THAN },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	KES_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 

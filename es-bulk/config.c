@@ -3,6 +3,7 @@
  * strict value parsing, the environment layer (ES_HOSTS, ES_USERNAME,
  * ES_PASSWORD, ES_API_KEY) and the one block of combination checks.
  */
+#include "cli.h"
 #include "config.h"
 
 #include <curl/curl.h>
@@ -61,10 +62,7 @@ static const struct option options[] = {
 	{"strict",		no_argument,       NULL, O_STRICT},
 	{"stats-interval",	required_argument, NULL, O_STATS},
 	{"dry-run",		no_argument,       NULL, O_DRYRUN},
-	{"verbose",		no_argument,       NULL, 'v'},
-	{"quiet",		no_argument,       NULL, 'q'},
-	{"help",		no_argument,       NULL, 'h'},
-	{"version",		no_argument,       NULL, 'V'},
+	KES_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 

@@ -2,6 +2,7 @@
  * config.c - kismet-tap's command line: getopt_long table, --help,
  * --version, environment fallbacks, secrets and the combination checks.
  */
+#include "cli.h"
 #include "config.h"
 
 #include <ctype.h>
@@ -49,10 +50,7 @@ static const struct option long_opts[] = {
 	{ "timeout",			required_argument, NULL, O_TIMEOUT },
 	{ "pseudonymize-macs",		required_argument, NULL, O_PSEUDO },
 	{ "keep-oui",			no_argument,       NULL, O_KEEP_OUI },
-	{ "verbose",			no_argument,       NULL, 'v' },
-	{ "quiet",			no_argument,       NULL, 'q' },
-	{ "help",			no_argument,       NULL, 'h' },
-	{ "version",			no_argument,       NULL, 'V' },
+	KES_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
