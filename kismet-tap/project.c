@@ -1,17 +1,12 @@
 /*
  * project.c - Kismet JSON -> record contract (ARCHITECTURE.md section 2).
  *
- * Every source ends here: a REST poll element, a NEW_DEVICE payload, a
- * kismetdb devices.device column.  Field-simplified objects and full
- * objects are read the same way: each value is looked up by its Kismet
- * path ("a/b/c"), first as one key (the list we send renames every path
- * to itself), then by walking the nested objects.
- *
- * Unknown is left out (section 2 and the fixtures' README section 0/7):
- * Kismet answers 0 for a requested field it does not have, "" for an
- * unknown channel, 0 for an unknown frequency, signal type "none" with 0
- * values without radiotap, "Unknown" as manufacturer, and a garbage
- * avg_loc, so the location comes from location/last only.
+ * Devices are mapped by device.c (text in, line out, no tree); this file
+ * holds the field list sent to Kismet, the jansson-facing entry points
+ * built on device.c (a NEW_DEVICE payload, tests), --raw, event records and
+ * the text format.  Event payloads are small and read with jansson: each
+ * value by its Kismet path ("a/b/c"), first as one key, then by walking
+ * nested objects.
  */
 #include "project.h"
 
@@ -21,39 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "timefmt.h"
 
 #define P_MAC		"kismet.device.base.macaddr"
-#define P_KEY		"kismet.device.base.key"
-#define P_TYPE		"kismet.device.base.type"
-#define P_NAME		"kismet.device.base.name"
-#define P_USER		"kismet.device.base.username"
-#define P_PHY		"kismet.device.base.phyname"
-#define P_MANUF		"kismet.device.base.manuf"
-#define P_FIRST		"kismet.device.base.first_time"
 #define P_LAST		"kismet.device.base.last_time"
-#define P_CHAN		"kismet.device.base.channel"
-#define P_FREQ		"kismet.device.base.frequency"
-#define P_PKTS		"kismet.device.base.packets.total"
-#define P_TX		"kismet.device.base.packets.tx_total"
-#define P_RX		"kismet.device.base.packets.rx_total"
-#define P_DSIZE		"kismet.device.base.datasize"
-#define P_SIGTYPE	"kismet.device.base.signal/kismet.common.signal.type"
-#define P_SIG		"kismet.device.base.signal/kismet.common.signal.last_signal"
-#define P_NOISE		"kismet.device.base.signal/kismet.common.signal.last_noise"
-#define P_LOCFIX	"kismet.device.base.location/kismet.common.location.loc_fix"
-#define P_LASTLOC	"kismet.device.base.location/kismet.common.location.last"
-
-#define L_GEO		"kismet.common.location.geopoint"
-#define L_ALT		"kismet.common.location.alt"
-#define L_FIX		"kismet.common.location.fix"
-
-/* Everything project_device() reads, in the order of the request. */
-static const char *const field_paths[] = {
-	P_MAC, P_KEY, P_TYPE, P_NAME, P_USER, P_PHY, P_MANUF, P_FIRST, P_LAST,
-	P_CHAN, P_FREQ, P_PKTS, P_TX, P_RX, P_DSIZE, P_SIGTYPE, P_SIG, P_NOISE,
-	P_LOCFIX, P_LASTLOC,
-};
 
 json_t *
 project_fields(void)
@@ -63,13 +30,13 @@ project_fields(void)
 
 	if (a == NULL)
 		return NULL;
-	for (i = 0; i < sizeof(field_paths) / sizeof(field_paths[0]); i++) {
+	for (i = 0; i < sizeof(device_paths) / sizeof(device_paths[0]); i++) {
 		/* a path's output key would be its last component: rename it to
 		 * the whole path so that leaves cannot collide */
-		if (strchr(field_paths[i], '/'))
-			e = json_pack("[ss]", field_paths[i], field_paths[i]);
+		if (strchr(device_paths[i], '/'))
+			e = json_pack("[ss]", device_paths[i], device_paths[i]);
 		else
-			e = json_string(field_paths[i]);
+			e = json_string(device_paths[i]);
 		if (e == NULL || json_array_append_new(a, e) < 0) {
 			json_decref(a);
 			return NULL;
@@ -220,37 +187,10 @@ project_mac(const char *in, char out[32])
 	return nonzero ? 0 : -1;
 }
 
-int
-project_ident(const json_t *dev, struct device_ident *id, const char **why)
-{
-	if (!json_is_object(dev)) {
-		*why = "device is not a JSON object";
-		return -1;
-	}
-	id->key = get_str(dev, P_KEY);
-	if (id->key == NULL)
-		id->key = get_str(dev, P_MAC);
-	if (id->key == NULL) {
-		*why = "device without a MAC or key";
-		return -1;
-	}
-	if (!get_int(dev, P_LAST, &id->last_time))
-		id->last_time = 0;
-	if (!get_int(dev, P_PKTS, &id->packets))
-		id->packets = 0;
-	return 0;
-}
-
 static int
 set_str(json_t *rec, const char *key, const char *val)
 {
 	return val ? json_object_set_new(rec, key, json_string(val)) : 0;
-}
-
-static int
-set_int(json_t *rec, const char *key, int64_t val)
-{
-	return json_object_set_new(rec, key, json_integer((json_int_t)val));
 }
 
 static int
@@ -263,117 +203,42 @@ set_time(json_t *rec, int64_t ms)
 	return json_object_set_new(rec, "timestamp", json_string(ts));
 }
 
-/* location/last: [lon, lat], fix >= 2, not [0,0], in range. */
-static int
-set_location(json_t *rec, const json_t *dev)
+/* A device held by jansson, as text for device.c (spans point into it). */
+static char *
+device_text(const json_t *dev, struct device_view *dv, const char **why)
 {
-	json_t *last = dget(dev, P_LASTLOC), *geo, *loc;
-	double lon, lat, alt;
-	int64_t fix;
+	char *text;
 
-	if (!json_is_object(last))
-		return 0;
-	geo = json_object_get(last, L_GEO);
-	if (!json_is_array(geo) || json_array_size(geo) != 2 ||
-	    !json_is_number(json_array_get(geo, 0)) || !json_is_number(json_array_get(geo, 1)))
-		return 0;
-	if (!get_int(last, L_FIX, &fix) && !get_int(dev, P_LOCFIX, &fix))
-		return 0;
-	if (fix < 2)
-		return 0;
-	lon = json_number_value(json_array_get(geo, 0));
-	lat = json_number_value(json_array_get(geo, 1));
-	if (!isfinite(lon) || !isfinite(lat) || (lon == 0 && lat == 0) ||
-	    lat < -90 || lat > 90 || lon < -180 || lon > 180)
-		return 0;
-	loc = json_pack("{sfsf}", "lat", lat, "lon", lon);
-	if (loc == NULL || json_object_set_new(rec, "location", loc) < 0)
-		return -1;
-	if (json_object_set_new(rec, "latitude", json_real(lat)) < 0 ||
-	    json_object_set_new(rec, "longitude", json_real(lon)) < 0)
-		return -1;
-	/* altitude only with a 3D fix: a 2D fix reports 0 */
-	if (fix >= 3 && get_num(last, L_ALT, &alt))
-		return json_object_set_new(rec, "altitude", json_real(alt));
-	return 0;
-}
-
-/* What every device record needs: an object with a MAC and a last_time. */
-static int
-device_basics(const json_t *dev, char mac[32], int64_t *last, const char **why)
-{
 	if (!json_is_object(dev)) {
 		*why = "device is not a JSON object";
-		return -1;
+		return NULL;
 	}
-	if (project_mac(get_str(dev, P_MAC), mac) < 0) {
-		*why = "device without a MAC";
-		return -1;
+	if ((text = json_dumps(dev, JSON_COMPACT)) == NULL) {
+		*why = "out of memory";
+		return NULL;
 	}
-	if (!get_int(dev, P_LAST, last) || *last <= 0) {
-		*why = "device without last_time";
-		return -1;
+	if (device_scan(dv, text, strlen(text), why) < 0) {
+		free(text);
+		return NULL;
 	}
-	return 0;
+	return text;
 }
 
 json_t *
 project_device(const json_t *dev, const char *sensor, const char **why)
 {
-	char mac[32];
-	const char *s, *sigtype;
-	int64_t v, last, sig = 0, noise = 0;
-	int has_sig = 0, has_noise = 0, rc = 0;
-	json_t *rec;
+	struct device_view dv;
+	struct device_line line = { NULL, 0, 0 };
+	char *text = device_text(dev, &dv, why);
+	json_t *rec = NULL;
 
-	if (device_basics(dev, mac, &last, why) < 0)
+	if (text == NULL)
 		return NULL;
-	if ((rec = json_object()) == NULL) {
-		*why = "out of memory";
-		return NULL;
-	}
-	rc |= set_time(rec, last * 1000);
-	rc |= set_str(rec, "record_type", "device");
-	rc |= set_str(rec, "sensor", sensor);
-	rc |= set_str(rec, "mac_addr", mac);
-	rc |= set_str(rec, "device_key", get_str(dev, P_KEY));
-	rc |= set_str(rec, "device_type", get_str(dev, P_TYPE));
-	rc |= set_str(rec, "name", get_str(dev, P_NAME));
-	rc |= set_str(rec, "username", get_str(dev, P_USER));
-	rc |= set_str(rec, "phy_type", get_str(dev, P_PHY));
-	s = get_str(dev, P_MANUF);
-	rc |= set_str(rec, "manufacturer", s && strcmp(s, "Unknown") != 0 ? s : NULL);
-	if (get_int(dev, P_FIRST, &v) && v > 0)
-		rc |= set_int(rec, "first_seen", v);
-	rc |= set_int(rec, "last_seen", last);
-	rc |= set_str(rec, "channel", get_str(dev, P_CHAN));
-	if (get_int(dev, P_FREQ, &v) && v > 0)
-		rc |= set_int(rec, "frequency", v);
-	if (get_int(dev, P_PKTS, &v) && v >= 0)
-		rc |= set_int(rec, "total_packets", v);
-	if (get_int(dev, P_TX, &v) && v >= 0)
-		rc |= set_int(rec, "tx_packets", v);
-	if (get_int(dev, P_RX, &v) && v >= 0)
-		rc |= set_int(rec, "rx_packets", v);
-	if (get_int(dev, P_DSIZE, &v) && v >= 0)
-		rc |= set_int(rec, "data_size", v);
-	sigtype = get_str(dev, P_SIGTYPE);
-	if (sigtype == NULL || strcmp(sigtype, "none") != 0) {
-		has_sig = get_int(dev, P_SIG, &sig) && sig != 0;
-		has_noise = get_int(dev, P_NOISE, &noise) && noise != 0;
-	}
-	if (has_sig)
-		rc |= set_int(rec, "signal_dbm", sig);
-	if (has_noise)
-		rc |= set_int(rec, "noise_dbm", noise);
-	if (has_sig && has_noise)
-		rc |= set_int(rec, "snr_db", sig - noise);
-	rc |= set_location(rec, dev);
-	if (rc != 0) {
-		json_decref(rec);
-		*why = "cannot build the record (out of memory or time out of range)";
-		return NULL;
-	}
+	if (device_line(&dv, sensor, &line, why) == 0 &&
+	    (rec = json_loadb(line.s, line.len, 0, NULL)) == NULL)
+		*why = "cannot build the record";
+	free(text);
+	device_line_free(&line);
 	return rec;
 }
 
@@ -422,13 +287,14 @@ ekjson(const json_t *v)
 }
 
 json_t *
-project_raw(const json_t *dev, const char *sensor, const char **why)
+project_raw(const json_t *dev, const struct device_view *dv, const char *sensor,
+    const char **why)
 {
 	char mac[32];
 	int64_t last;
 	json_t *rec;
 
-	if (device_basics(dev, mac, &last, why) < 0)
+	if (device_basics(dv, mac, &last, why) < 0)
 		return NULL;
 	if ((rec = ekjson(dev)) == NULL || set_time(rec, last * 1000) < 0 ||
 	    set_str(rec, "record_type", "device") < 0 || set_str(rec, "sensor", sensor) < 0) {
@@ -511,7 +377,15 @@ project_event(const json_t *msg, const char *sensor, int raw, int64_t now_ms,
 	}
 
 	if (strcmp(type, "NEW_DEVICE") == 0) {
-		data = raw ? project_raw(payload, sensor, why) : project_device(payload, sensor, why);
+		if (raw) {
+			struct device_view dv;
+			char *text = device_text(payload, &dv, why);
+
+			data = text ? project_raw(payload, &dv, sensor, why) : NULL;
+			free(text);
+		} else {
+			data = project_device(payload, sensor, why);
+		}
 		if (data == NULL)
 			return NULL;
 		/* the mapped record carries the lower-case MAC and time */

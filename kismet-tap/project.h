@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device.h"
+
 /* The "fields" list kismet-tap sends (REST body, NEW_DEVICE subscription):
  * exactly what project_device() reads.  New reference. */
 json_t *project_fields(void);
@@ -20,21 +22,16 @@ json_t *project_fields(void);
  * pair kills Kismet 2025-09-R1 on a websocket: nothing unchecked is sent. */
 int project_fields_check(const json_t *fields, const char **why);
 
-/* What de-duplication needs of a device (pointers into dev). */
-struct device_ident {
-	const char *key;	/* device key, else the MAC */
-	int64_t last_time;
-	int64_t packets;
-};
-int project_ident(const json_t *dev, struct device_ident *id, const char **why);
-
 /* A Kismet device object (full or field-simplified, same keys or paths) ->
- * a device record, or NULL and *why (no MAC, no last_time, not an object). */
+ * a device record, or NULL and *why (no MAC, no last_time, not an object).
+ * The mapping itself is device.c's; this is it for a jansson value (a
+ * NEW_DEVICE payload). */
 json_t *project_device(const json_t *dev, const char *sensor, const char **why);
 
 /* --raw: the device itself, dots in keys made '_', plus record_type,
  * sensor and timestamp. */
-json_t *project_raw(const json_t *dev, const char *sensor, const char **why);
+json_t *project_raw(const json_t *dev, const struct device_view *dv,
+    const char *sensor, const char **why);
 
 /* An eventbus message ({"NAME": payload}, two keys for DOT11 events) ->
  * an event record, or NULL and *why.  now_ms is the time used when the

@@ -1,5 +1,5 @@
 /*
- * tap.c - the emit path shared by every source (see tap.h): parse, skip
+ * tap.c - the emit path shared by every source (see tap.h): read, skip
  * unchanged devices, project, serialise, write, count.
  */
 #include "tap.h"
@@ -30,6 +30,7 @@ tap_free(struct tap *t)
 {
 	output_free(&t->out);
 	dedup_free(&t->dd);
+	device_line_free(&t->line);
 	free(t->sensor);
 	t->sensor = NULL;
 }
@@ -79,20 +80,46 @@ tap_record(struct tap *t, json_t *rec)
 	return rc;
 }
 
-int
-tap_device(struct tap *t, const json_t *dev, const char *where)
+/* A record line from device.c: written as it is, unless a json_t
+ * record is needed (--pseudonymize-macs, --format text). */
+static int
+tap_line(struct tap *t, const char *line, size_t len)
 {
-	struct device_ident id;
-	const char *why = NULL;
 	json_t *rec;
+
+	if (t->cfg->pseudo == NULL && t->cfg->format != FMT_TEXT)
+		return output_put(&t->out, line, len);
+	if ((rec = json_loadb(line, len, 0, NULL)) == NULL) {
+		tap_bad(t, "output", "cannot re-read a record");
+		return 0;
+	}
+	return tap_record(t, rec);
+}
+
+int
+tap_device_text(struct tap *t, const char *text, size_t len, const char *where)
+{
+	struct device_view dv;
+	const char *why = NULL;
+	char key[512], msg[200];
+	int64_t last_time, packets;
+	json_t *dev, *rec;
 	int ch;
 
 	t->st.devices_in++;
-	if (project_ident(dev, &id, &why) < 0) {
+	if (device_scan(&dv, text, len, &why) < 0) {
+		if (dv.err) {
+			snprintf(msg, sizeof(msg), "invalid JSON at byte %zu: %s", dv.err_off, dv.err);
+			why = msg;
+		}
 		tap_bad(t, where, why);
 		return 0;
 	}
-	ch = dedup_changed(&t->dd, id.key, id.last_time, id.packets);
+	if (device_ident(&dv, key, sizeof(key), &last_time, &packets, &why) < 0) {
+		tap_bad(t, where, why);
+		return 0;
+	}
+	ch = dedup_changed(&t->dd, key, last_time, packets);
 	if (ch < 0) {
 		tap_bad(t, where, "out of memory in the device table");
 		return 0;
@@ -101,32 +128,27 @@ tap_device(struct tap *t, const json_t *dev, const char *where)
 		t->st.unchanged++;
 		return 0;
 	}
-	rec = t->cfg->raw ? project_raw(dev, t->sensor, &why) : project_device(dev, t->sensor, &why);
+	if (!t->cfg->raw) {
+		if (device_line(&dv, t->sensor, &t->line, &why) < 0) {
+			tap_bad(t, where, why);
+			return 0;
+		}
+		t->st.devices_out++;
+		return tap_line(t, t->line.s, t->line.len);
+	}
+	/* --raw: Kismet's whole object, so a tree after all */
+	if ((dev = json_loadb(text, len, 0, NULL)) == NULL) {
+		tap_bad(t, where, "invalid JSON (jansson)");
+		return 0;
+	}
+	rec = project_raw(dev, &dv, t->sensor, &why);
+	json_decref(dev);
 	if (rec == NULL) {
 		tap_bad(t, where, why);
 		return 0;
 	}
 	t->st.devices_out++;
 	return tap_record(t, rec);
-}
-
-int
-tap_device_text(struct tap *t, const char *text, size_t len, const char *where)
-{
-	json_error_t err;
-	json_t *dev = json_loadb(text, len, 0, &err);
-	char why[200];
-	int rc;
-
-	if (dev == NULL) {
-		t->st.devices_in++;
-		snprintf(why, sizeof(why), "invalid JSON: %s", err.text);
-		tap_bad(t, where, why);
-		return 0;
-	}
-	rc = tap_device(t, dev, where);
-	json_decref(dev);
-	return rc;
 }
 
 int

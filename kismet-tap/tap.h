@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "dedup.h"
+#include "device.h"
 #include "output.h"
 
 struct tap_stats {
@@ -28,6 +29,7 @@ struct tap {
 	struct output out;
 	struct dedup dd;
 	char *sensor;		/* NULL until known */
+	struct device_line line;	/* the record being written */
 	struct tap_stats st;
 };
 
@@ -36,10 +38,8 @@ void tap_free(struct tap *t);
 /* Set the sensor name unless --sensor fixed it. */
 int tap_set_sensor(struct tap *t, const char *name);
 
-/* One device object: de-duplicate, map, write.  Bad input is reported
- * and counted (returns 0); -1 only when stdout failed. */
-int tap_device(struct tap *t, const json_t *dev, const char *where);
-/* The same from JSON text. */
+/* One device object as JSON text: de-duplicate, map, write.  Bad input is
+ * reported and counted (returns 0); -1 only when stdout failed. */
 int tap_device_text(struct tap *t, const char *text, size_t len, const char *where);
 /* One eventbus message {"NAME": payload}. */
 int tap_event(struct tap *t, const json_t *msg, const char *where);

@@ -5,17 +5,23 @@
  *
  *   kismet-tap-test                      run the tests, print "ALL OK"
  *   kismet-tap-test fields               print the field list kismet-tap sends
- *   kismet-tap-test bench FILE.json N D  project N device messages taken
- *                                        round-robin from the array in FILE,
- *                                        D distinct devices; print a JSON line
+ *   kismet-tap-test bench FILE.json N D  N device messages through the emit
+ *                                        path (tap_device_text), made from the
+ *                                        array in FILE, D distinct devices;
+ *                                        print a JSON line
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "config.h"
 #include "dedup.h"
 #include "project.h"
+#include "tap.h"
 
 static int failures;
 
@@ -250,18 +256,40 @@ peak_rss_kb(void)
 	return kb;
 }
 
-/* The emit path of tap.c minus the write: parse, ident, dedup, project, line. */
+/* A fixed-width field value to overwrite in a message: the offset of its
+ * first byte and its width (digits of last_time, end of the key). */
+static int
+field_at(const char *text, const char *key, size_t want, size_t *off)
+{
+	const char *p = strstr(text, key);
+
+	if (p == NULL)
+		return -1;
+	p += strlen(key);
+	if (*p == '"')
+		p++;
+	*off = (size_t)(p - text);
+	return strlen(p) >= want ? 0 : -1;
+}
+
+/* kismet-tap's own emit path (tap_device_text: read, de-duplicate, project,
+ * serialise, write to /dev/null) over N messages.  Every message is a copy
+ * of one recorded device whose key is made one of D distinct keys and whose
+ * last_time moves, so that every message is a changed device and D devices
+ * are tracked. */
 static int
 bench(const char *file, long n, long distinct)
 {
 	json_error_t err;
 	json_t *arr = json_load_file(file, 0, &err), *e;
-	char **texts, key[64];
-	size_t *lens, count, i;
-	struct dedup d;
-	long k, out = 0;
+	char **texts, *scratch;
+	size_t *lens, *key_off, *time_off, count, i, maxlen = 0;
+	struct config cfg;
+	struct tap t;
+	long k;
 	double t0, t1;
 	uint64_t bytes = 0;
+	int devnull, saved;
 
 	if (!json_is_array(arr) || json_array_size(arr) == 0) {
 		fprintf(stderr, "bench: %s: not a JSON array: %s\n", file, err.text);
@@ -270,46 +298,66 @@ bench(const char *file, long n, long distinct)
 	count = json_array_size(arr);
 	texts = calloc(count, sizeof(*texts));
 	lens = calloc(count, sizeof(*lens));
+	key_off = calloc(count, sizeof(*key_off));
+	time_off = calloc(count, sizeof(*time_off));
 	json_array_foreach(arr, i, e) {
 		texts[i] = json_dumps(e, JSON_COMPACT);
 		lens[i] = strlen(texts[i]);
+		if (lens[i] > maxlen)
+			maxlen = lens[i];
+		if (field_at(texts[i], "\"kismet.device.base.key\":", 8, &key_off[i]) < 0 ||
+		    field_at(texts[i], "\"kismet.device.base.last_time\":", 10, &time_off[i]) < 0) {
+			fprintf(stderr, "bench: %s: device %zu has no key or last_time\n", file, i);
+			exit(1);
+		}
 	}
 	json_decref(arr);
-	dedup_init(&d);
+	scratch = malloc(maxlen + 1);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mode = MODE_ONCE;
+	cfg.format = FMT_NDJSON;
+	cfg.queue_max = 1 << 20;
+	cfg.sensor = "bench";
+	fflush(stdout);
+	saved = dup(1);
+	devnull = open("/dev/null", O_WRONLY);
+	if (saved < 0 || devnull < 0 || dup2(devnull, 1) < 0 || tap_init(&t, &cfg) < 0) {
+		fprintf(stderr, "bench: cannot set up\n");
+		exit(1);
+	}
 	t0 = now_s();
 	for (k = 0; k < n; k++) {
-		struct device_ident id;
-		const char *why;
-		json_t *dv = json_loadb(texts[k % (long)count], lens[k % (long)count], 0, &err), *rec;
-		char *line;
-		size_t len;
+		size_t m = (size_t)(k % distinct) % count;	/* one template per key */
+		char tag[24];
 
-		bytes += lens[k % (long)count];
-		if (dv == NULL || project_ident(dv, &id, &why) < 0) {
-			json_decref(dv);
-			continue;
-		}
-		snprintf(key, sizeof(key), "bench/%ld", k % distinct);
-		if (dedup_changed(&d, key, id.last_time, id.packets + k) == 1 &&
-		    (rec = project_device(dv, "bench", &why)) != NULL) {
-			line = project_line(rec, 0, &len);
-			out += line != NULL;
-			free(line);
-			json_decref(rec);
-		}
-		json_decref(dv);
+		memcpy(scratch, texts[m], lens[m] + 1);
+		snprintf(tag, sizeof(tag), "%08lX", (k % distinct) & 0xffffffffL);
+		memcpy(scratch + key_off[m], tag, 8);
+		snprintf(tag, sizeof(tag), "%010ld", 1795700000L + k % 100000000L);
+		memcpy(scratch + time_off[m], tag, 10);
+		bytes += lens[m];
+		if (tap_device_text(&t, scratch, lens[m], "bench") < 0)
+			break;
 	}
 	t1 = now_s();
-	printf("{\"file\":\"%s\",\"messages\":%ld,\"records\":%ld,\"seconds\":%.3f,"
+	dup2(saved, 1);
+	close(saved);
+	close(devnull);
+	printf("{\"file\":\"%s\",\"messages\":%ld,\"records\":%llu,\"bad\":%llu,\"seconds\":%.3f,"
 	    "\"messages_per_s\":%.0f,\"mb_per_s\":%.1f,\"avg_message_bytes\":%.0f,"
-	    "\"devices_tracked\":%zu,\"peak_rss_kb\":%ld}\n", file, n, out, t1 - t0,
+	    "\"devices_tracked\":%zu,\"peak_rss_kb\":%ld}\n", file, n,
+	    (unsigned long long)t.out.records, (unsigned long long)t.st.bad, t1 - t0,
 	    (double)n / (t1 - t0), (double)bytes / (t1 - t0) / 1e6, (double)bytes / (double)n,
-	    dedup_count(&d), peak_rss_kb());
+	    dedup_count(&t.dd), peak_rss_kb());
+	tap_free(&t);
 	for (i = 0; i < count; i++)
 		free(texts[i]);
 	free(texts);
 	free(lens);
-	dedup_free(&d);
+	free(key_off);
+	free(time_off);
+	free(scratch);
 	return 0;
 }
 

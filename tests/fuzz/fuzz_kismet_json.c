@@ -1,19 +1,23 @@
 /*
  * fuzz_kismet_json.c - libFuzzer harness of kismet-tap's Kismet JSON
- * projection (kismet-tap/project.c) and MAC pseudonyms (pseudo.c): the
- * pure functions every source ends in.
+ * projection (kismet-tap/device.c, project.c) and MAC pseudonyms
+ * (pseudo.c): the pure functions every source ends in.
  *
  * Input: byte 0 holds flags (bit 0 --raw, bit 1 --keep-oui), the rest is
  * one JSON document taken as a device object (REST element, NEW_DEVICE
  * payload, kismetdb devices.device), as an eventbus message {"NAME":
  * payload}, and as a field list.  Every record made is pseudonymized and
  * serialised as NDJSON and as text; records must be objects with a
- * timestamp, and the pseudonymized NDJSON line must parse back.
+ * timestamp, and the pseudonymized NDJSON line must parse back.  The
+ * device path from text (device_scan, device_line: what kismet-tap runs)
+ * must accept whatever jansson accepts and make the same record as the
+ * same device held by jansson (project_device).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../kismet-tap/device.h"
 #include "../../kismet-tap/project.h"
 #include "../../kismet-tap/pseudo.h"
 
@@ -51,10 +55,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pseudo ps;
-	struct device_ident id;
+	struct device_view dv;
+	struct device_line line = { NULL, 0, 0 };
 	const char *why = NULL;
-	json_t *v;
-	int raw;
+	char key[512];
+	int64_t last, pkts;
+	json_t *v, *from_text = NULL, *from_tree;
+	int raw, scanned;
 
 	if (size < 1)
 		return 0;
@@ -64,13 +71,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ps.keep_oui = (data[0] >> 1) & 1;
 	raw = data[0] & 1;
 
+	scanned = device_scan(&dv, (const char *)data + 1, size - 1, &why) == 0;
+	if (scanned) {
+		if (device_ident(&dv, key, sizeof(key), &last, &pkts, &why) == 0)
+			CHECK(key[0] != '\0');
+		if (device_line(&dv, "sensor-1", &line, &why) == 0) {
+			CHECK(line.len > 0 && line.s[line.len - 1] == '\n');
+			CHECK((from_text = json_loadb(line.s, line.len, 0, NULL)) != NULL);
+		}
+	}
 	v = json_loadb((const char *)data + 1, size - 1, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-	if (v == NULL)
+	if (v == NULL) {
+		json_decref(from_text);
+		device_line_free(&line);
 		return 0;
-	if (project_ident(v, &id, &why) == 0)
-		CHECK(id.key != NULL);
-	emit(project_device(v, "sensor-1", &why), &ps);
-	emit(project_raw(v, "sensor-1", &why), &ps);
+	}
+	/* jansson takes a raw NUL byte after a number; jscan does not */
+	CHECK(scanned || !json_is_object(v) || memchr(data + 1, '\0', size - 1) != NULL);
+	from_tree = project_device(v, "sensor-1", &why);
+	if (scanned && json_is_object(v))
+		CHECK((from_tree == NULL) == (from_text == NULL) &&
+		    (from_tree == NULL || json_equal(from_tree, from_text)));
+	json_decref(from_text);
+	device_line_free(&line);
+	emit(from_tree, &ps);
+	if (scanned)
+		emit(project_raw(v, &dv, "sensor-1", &why), &ps);
 	emit(project_event(v, "sensor-1", raw, 1737476445123LL, &why), &ps);
 	(void)project_fields_check(v, &why);
 	if (json_is_string(v)) {

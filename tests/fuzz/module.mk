@@ -19,11 +19,13 @@ FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-
 FUZZ_OPTS    ?= -timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1
 
 # Every target and the sources it links (besides its harness and lib/).
-FUZZ_ALL := ndjson scalars kismet_json kismetdb_row
+FUZZ_ALL := ndjson scalars jscan kismet_json kismetdb_row
 FUZZ_SRC_ndjson       :=
 FUZZ_SRC_scalars      :=
-FUZZ_SRC_kismet_json  := kismet-tap/project.c kismet-tap/pseudo.c
-FUZZ_SRC_kismetdb_row := kismet-tap/project.c kismet-tap/pseudo.c kismet-tap/tap.c \
+FUZZ_SRC_jscan        :=
+FUZZ_LIBS_jscan       := -ljansson -lm
+FUZZ_SRC_kismet_json  := kismet-tap/project.c kismet-tap/device.c kismet-tap/pseudo.c
+FUZZ_SRC_kismetdb_row := kismet-tap/project.c kismet-tap/device.c kismet-tap/pseudo.c kismet-tap/tap.c \
 	kismet-tap/dedup.c kismet-tap/output.c
 FUZZ_LIBS_kismet_json  := -ljansson -lcrypto -lm
 FUZZ_LIBS_kismetdb_row := -ljansson -lcrypto -lm

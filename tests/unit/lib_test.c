@@ -1,9 +1,10 @@
 /*
  * lib_test.c - unit tests of lib/: the NDJSON line reader, timestamps, the
- * ack line format and strict number parsing.  Prints one TAP-like line per
+ * ack line format, strict number parsing and the JSON scanner.  Prints one TAP-like line per
  * check; exits 1 if any failed.  Run by tests/lib.bats.
  */
 #include "ack.h"
+#include "jscan.h"
 #include "log.h"
 #include "ndjson.h"
 #include "opt.h"
@@ -140,6 +141,97 @@ test_ack_opt(void)
 	CHECK(opt_size("--s", "16m", 1, UINT64_MAX, &v) == 0 && v == 16777216, "opt_size 16m");
 }
 
+static int
+valid(const char *s)
+{
+	return jscan_validate(s, strlen(s), NULL, NULL) == 0;
+}
+
+static void
+test_jscan(void)
+{
+	static const char *const good[] = {
+		"{}", "[]", " {\"a\" : [1, -0.5e+3, true, false, null, \"x\"]}\n", "0", "-0",
+		"\"\\u00e9\\ud83d\\ude00\\n\\/\"", "\"\xc3\xa9\xf0\x9f\x98\x80\"",
+		"123456789012345678901234567890", "[[[{\"a\":{}}]]]", "\"\\u0000\"",
+	};
+	static const char *const bad[] = {
+		"", " ", "{", "[1,]", "{\"a\":1,}", "{,}", "[,1]", "{\"a\" 1}", "{a:1}",
+		"01", "1.", ".5", "1e", "-", "+1", "tru", "nul", "\"abc", "\"\\x\"",
+		"\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\x01\"", "\"\xc0\xaf\"",
+		"\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xe2\x82\"", "{} {}", "[1 2]",
+		"{\"a\":1 \"b\":2}", "[1}", "{\"a\":1]",
+	};
+	struct jscan js;
+	struct jspan k, v;
+	char buf[64];
+	int64_t i64;
+	double d;
+	int r, seen = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(valid(good[i]), "jscan accepts %s", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(!valid(bad[i]), "jscan refuses [%s]", bad[i]);
+
+	/* depth: 2048 levels are fine, 2049 are not (as jansson) */
+	{
+		char deep[2 * 2049 + 1];
+
+		memset(deep, '[', 2048);
+		memset(deep + 2048, ']', 2048);
+		CHECK(jscan_validate(deep, 4096, NULL, NULL) == 0, "2048 levels");
+		memset(deep, '[', 2049);
+		memset(deep + 2049, ']', 2049);
+		CHECK(jscan_validate(deep, 4098, NULL, NULL) < 0, "2049 levels refused");
+	}
+
+	/* walking an object: pick two members, skip the rest */
+	static const char doc[] = "{\"skip\":{\"x\":[1,{\"y\":\"}\"}]},\"n\":-42,"
+	    "\"s\":\"caf\\u00e9 \\\"q\\\"\",\"f\":1.5e2,\"big\":1e30}";
+	jscan_init(&js, doc, sizeof(doc) - 1);
+	r = jscan_object(&js);
+	while (r == 0 && (r = jscan_member(&js, &k)) == 1) {
+		r = jscan_value(&js, &v);
+		if (jspan_eq(&k, "n"))
+			seen += jspan_int64(&v, &i64) == 0 && i64 == -42;
+		else if (jspan_eq(&k, "s"))
+			seen += jspan_string(&v, buf, sizeof(buf)) == 9 &&
+			    strcmp(buf, "caf\xc3\xa9 \"q\"") == 0 && jspan_eq(&v, "caf\xc3\xa9 \"q\"");
+		else if (jspan_eq(&k, "f"))
+			seen += jspan_int64(&v, &i64) == 0 && i64 == 150 &&
+			    jspan_double(&v, &d) == 0 && d == 150.0;
+		else if (jspan_eq(&k, "big"))
+			seen += jspan_int64(&v, &i64) < 0;
+		else if (jspan_eq(&k, "skip"))
+			seen += v.type == JSCAN_OBJECT && v.n == 19;
+	}
+	CHECK(r == 0 && jscan_end(&js) == 0 && seen == 5, "walk an object (%d of 5 fields)", seen);
+
+	jscan_init(&js, "[1,2,3]", 7);
+	seen = 0;
+	r = jscan_array(&js);
+	while (r == 0 && (r = jscan_element(&js)) == 1) {
+		r = jscan_value(&js, &v);
+		seen++;
+	}
+	CHECK(r == 0 && seen == 3 && jscan_end(&js) == 0, "walk an array");
+
+	jscan_init(&js, "{\"a\":[1,2 3]}", 13);
+	CHECK(jscan_value(&js, NULL) < 0 && js.err_off == 10 && js.err != NULL,
+	    "error offset (%zu: %s)", js.err_off, js.err ? js.err : "-");
+	jscan_init(&js, "\"\\u0000\"", 8);
+	CHECK(jscan_value(&js, &v) == 0 && jspan_string(&v, buf, sizeof(buf)) < 0,
+	    "U+0000 is valid JSON but never decoded into a C string");
+	CHECK(jspan_int64(&(struct jspan){"9223372036854775807", 19, JSCAN_NUMBER, 0}, &i64) == 0 &&
+	    i64 == INT64_MAX, "int64 max");
+	CHECK(jspan_int64(&(struct jspan){"-9223372036854775808", 20, JSCAN_NUMBER, 0}, &i64) == 0 &&
+	    i64 == INT64_MIN, "int64 min");
+	CHECK(jspan_int64(&(struct jspan){"9223372036854775808", 19, JSCAN_NUMBER, 0}, &i64) < 0,
+	    "int64 overflow refused");
+}
+
 int
 main(void)
 {
@@ -149,6 +241,7 @@ main(void)
 	test_reader_big();
 	test_time();
 	test_ack_opt();
+	test_jscan();
 	printf("%s\n", failures ? "FAILED" : "ALL OK");
 	return failures ? 1 : 0;
 }

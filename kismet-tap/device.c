@@ -1,0 +1,515 @@
+/*
+ * device.c - a Kismet device message -> a device record line (see device.h).
+ *
+ * Each value is found by its Kismet path "a/b": field-simplified objects
+ * carry it as one key (kismet-tap renames every path to itself), full
+ * objects as nested objects; a whole-path key wins over the nested form, as
+ * a later duplicate key wins over an earlier one (jansson's rule).
+ *
+ * Unknown is left out (ARCHITECTURE.md section 2, the fixtures' README
+ * sections 0 and 7): Kismet answers 0 for a requested field it does not
+ * have, "" for an unknown channel, 0 for an unknown frequency, signal type
+ * "none" with 0 values without radiotap, "Unknown" as manufacturer, and a
+ * garbage avg_loc, so the location comes from location/last only.
+ */
+#include "device.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "project.h"
+#include "timefmt.h"
+
+#define BASE	"kismet.device.base."
+#define SIGNAL	"kismet.common.signal."
+#define LOC	"kismet.common.location."
+
+const char *const device_paths[DF_LOCFIX + 2] = {
+	[DF_MAC] = BASE "macaddr", [DF_KEY] = BASE "key", [DF_TYPE] = BASE "type",
+	[DF_NAME] = BASE "name", [DF_USER] = BASE "username", [DF_PHY] = BASE "phyname",
+	[DF_MANUF] = BASE "manuf", [DF_FIRST] = BASE "first_time",
+	[DF_LAST] = BASE "last_time", [DF_CHAN] = BASE "channel",
+	[DF_FREQ] = BASE "frequency", [DF_PKTS] = BASE "packets.total",
+	[DF_TX] = BASE "packets.tx_total", [DF_RX] = BASE "packets.rx_total",
+	[DF_DSIZE] = BASE "datasize",
+	[DF_SIGTYPE] = BASE "signal/" SIGNAL "type",
+	[DF_SIG] = BASE "signal/" SIGNAL "last_signal",
+	[DF_NOISE] = BASE "signal/" SIGNAL "last_noise",
+	[DF_LOCFIX] = BASE "location/" LOC "loc_fix",
+	[DF_LOCFIX + 1] = BASE "location/" LOC "last",
+};
+
+/* A key to look for, and what it holds: a field, or an object whose
+ * members are looked up in another table. */
+enum { T_LASTLOC = -1, T_SIGNAL = -2, T_LOCATION = -3 };
+
+struct key {
+	const char *name;
+	size_t len;
+	int what;		/* a DF_ field, or a T_ table */
+};
+
+#define K(s, w) { s, sizeof(s) - 1, w }
+
+static const struct key top_keys[] = {
+	K(BASE "macaddr", DF_MAC), K(BASE "key", DF_KEY), K(BASE "type", DF_TYPE),
+	K(BASE "name", DF_NAME), K(BASE "username", DF_USER), K(BASE "phyname", DF_PHY),
+	K(BASE "manuf", DF_MANUF), K(BASE "first_time", DF_FIRST),
+	K(BASE "last_time", DF_LAST), K(BASE "channel", DF_CHAN),
+	K(BASE "frequency", DF_FREQ), K(BASE "packets.total", DF_PKTS),
+	K(BASE "packets.tx_total", DF_TX), K(BASE "packets.rx_total", DF_RX),
+	K(BASE "datasize", DF_DSIZE),
+	K(BASE "signal/" SIGNAL "type", DF_SIGTYPE),
+	K(BASE "signal/" SIGNAL "last_signal", DF_SIG),
+	K(BASE "signal/" SIGNAL "last_noise", DF_NOISE),
+	K(BASE "location/" LOC "loc_fix", DF_LOCFIX),
+	K(BASE "location/" LOC "last", T_LASTLOC),
+	K(BASE "signal", T_SIGNAL),
+	K(BASE "location", T_LOCATION),
+	{ NULL, 0, 0 }
+};
+static const struct key signal_keys[] = {
+	K(SIGNAL "type", DF_SIGTYPE), K(SIGNAL "last_signal", DF_SIG),
+	K(SIGNAL "last_noise", DF_NOISE), { NULL, 0, 0 }
+};
+static const struct key location_keys[] = {
+	K(LOC "loc_fix", DF_LOCFIX), K(LOC "last", T_LASTLOC), { NULL, 0, 0 }
+};
+static const struct key lastloc_keys[] = {
+	K(LOC "geopoint", DF_GEO), K(LOC "alt", DF_ALT), K(LOC "fix", DF_FIX),
+	{ NULL, 0, 0 }
+};
+
+/* The table entry for a key, or NULL.  Kismet never escapes its keys;
+ * an escaped one is decoded first. */
+static const struct key *
+find_key(const struct key *t, const struct jspan *k)
+{
+	char buf[128];
+	const char *s = k->s;
+	size_t n = k->n;
+	long m;
+
+	if (k->escaped) {
+		if ((m = jspan_string(k, buf, sizeof(buf))) < 0)
+			return NULL;
+		s = buf;
+		n = (size_t)m;
+	}
+	for (; t->name; t++)
+		if (t->len == n && memcmp(t->name, s, n) == 0)
+			return t;
+	return NULL;
+}
+
+static int scan_object(struct jscan *js, struct device_view *dv,
+    const struct key *table, unsigned char prio);
+
+/* One member's value, the member being looked for (k) or not (NULL). */
+static int
+scan_member(struct jscan *js, struct device_view *dv, const struct key *k,
+    unsigned char prio)
+{
+	struct jspan v;
+
+	if (k == NULL)
+		return jscan_value(js, NULL);
+	if (k->what >= 0) {
+		if (jscan_value(js, &v) < 0)
+			return -1;
+		if (prio >= dv->prio[k->what]) {
+			dv->f[k->what] = v;
+			dv->prio[k->what] = prio;
+		}
+		return 0;
+	}
+	if (jscan_peek(js) != JSCAN_OBJECT) {	/* Kismet's 0 for "no such field" */
+		if (k->what == T_LASTLOC && prio >= dv->loc_prio) {
+			dv->loc_prio = prio;
+			dv->f[DF_GEO].type = dv->f[DF_ALT].type = dv->f[DF_FIX].type = JSCAN_NONE;
+		}
+		return jscan_value(js, NULL);
+	}
+	switch (k->what) {
+	case T_SIGNAL:
+		return scan_object(js, dv, signal_keys, 1);
+	case T_LOCATION:
+		return scan_object(js, dv, location_keys, 1);
+	default:	/* T_LASTLOC: one object; a better one replaces it whole */
+		if (prio < dv->loc_prio)
+			return jscan_value(js, NULL);
+		dv->loc_prio = prio;
+		dv->f[DF_GEO].type = dv->f[DF_ALT].type = dv->f[DF_FIX].type = JSCAN_NONE;
+		dv->prio[DF_GEO] = dv->prio[DF_ALT] = dv->prio[DF_FIX] = 0;
+		return scan_object(js, dv, lastloc_keys, prio);
+	}
+}
+
+/* The members of an object (next value), by table; the rest skipped.
+ * prio: 2 at the top level (whole-path keys), 1 inside nested objects. */
+static int
+scan_object(struct jscan *js, struct device_view *dv, const struct key *table,
+    unsigned char prio)
+{
+	struct jspan k;
+	int r;
+
+	if (jscan_object(js) < 0)
+		return -1;
+	while ((r = jscan_member(js, &k)) == 1) {
+		if (scan_member(js, dv, find_key(table, &k), prio) < 0)
+			return -1;
+	}
+	return r;
+}
+
+int
+device_scan(struct device_view *dv, const char *text, size_t len, const char **why)
+{
+	struct jscan js;
+
+	memset(dv, 0, sizeof(*dv));
+	jscan_init(&js, text, len);
+	if (jscan_peek(&js) != JSCAN_OBJECT) {
+		if (jscan_value(&js, NULL) == 0 && jscan_end(&js) == 0) {
+			*why = "device is not a JSON object";
+			return -1;
+		}
+	} else if (scan_object(&js, dv, top_keys, 2) == 0 && jscan_end(&js) == 0) {
+		return 0;
+	}
+	dv->err = js.err;
+	dv->err_off = js.err_off;
+	*why = "invalid JSON";
+	return -1;
+}
+
+/* ---- values ---------------------------------------------------------- */
+
+/* A non-empty string into buf (Kismet's 0 for "not set" is no string). */
+static const char *
+get_str(const struct device_view *dv, enum device_field f, char *buf, size_t cap)
+{
+	long n = jspan_string(&dv->f[f], buf, cap);
+
+	return n > 0 ? buf : NULL;
+}
+
+static int
+get_int(const struct device_view *dv, enum device_field f, int64_t *out)
+{
+	return jspan_int64(&dv->f[f], out) == 0;
+}
+
+int
+device_ident(const struct device_view *dv, char *key, size_t keycap,
+    int64_t *last_time, int64_t *packets, const char **why)
+{
+	if (get_str(dv, DF_KEY, key, keycap) == NULL &&
+	    get_str(dv, DF_MAC, key, keycap) == NULL) {
+		*why = "device without a MAC or key";
+		return -1;
+	}
+	if (!get_int(dv, DF_LAST, last_time))
+		*last_time = 0;
+	if (!get_int(dv, DF_PKTS, packets))
+		*packets = 0;
+	return 0;
+}
+
+int
+device_basics(const struct device_view *dv, char mac[32], int64_t *last, const char **why)
+{
+	char buf[32];
+
+	if (project_mac(get_str(dv, DF_MAC, buf, sizeof(buf)), mac) < 0) {
+		*why = "device without a MAC";
+		return -1;
+	}
+	if (!get_int(dv, DF_LAST, last) || *last <= 0) {
+		*why = "device without last_time";
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the line ---------------------------------------------------------- */
+
+static int
+reserve(struct device_line *o, size_t more)
+{
+	size_t cap;
+	char *s;
+
+	if (o->len + more <= o->cap)
+		return 0;
+	cap = o->cap ? o->cap : 1024;
+	while (cap < o->len + more)
+		cap *= 2;
+	if ((s = realloc(o->s, cap)) == NULL)
+		return -1;
+	o->s = s;
+	o->cap = cap;
+	return 0;
+}
+
+static void
+put(struct device_line *o, const char *s, size_t n)
+{
+	memcpy(o->s + o->len, s, n);
+	o->len += n;
+}
+
+#define PUT_LIT(o, lit) put((o), lit, sizeof(lit) - 1)
+
+/* ,"key": */
+static int
+put_key(struct device_line *o, const char *key, size_t extra)
+{
+	size_t n = strlen(key);
+
+	char sep = o->len == 0 ? '{' : ',';
+
+	if (reserve(o, n + 4 + extra) < 0)
+		return -1;
+	o->s[o->len++] = sep;
+	o->s[o->len++] = '"';
+	put(o, key, n);
+	o->s[o->len++] = '"';
+	o->s[o->len++] = ':';
+	return 0;
+}
+
+/* A JSON string of n bytes of valid UTF-8 text. */
+static int
+put_string(struct device_line *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (reserve(o, 6 * n + 2) < 0)
+		return -1;
+	o->s[o->len++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			o->s[o->len++] = '\\';
+			o->s[o->len++] = (char)c;
+		} else if (c < 0x20) {
+			put(o, "\\u00", 4);
+			o->s[o->len++] = hex[c >> 4];
+			o->s[o->len++] = hex[c & 15];
+		} else {
+			o->s[o->len++] = (char)c;
+		}
+	}
+	o->s[o->len++] = '"';
+	return 0;
+}
+
+static int
+put_str_field(struct device_line *o, const char *key, const char *val)
+{
+	if (val == NULL)
+		return 0;
+	return put_key(o, key, 0) < 0 ? -1 : put_string(o, val, strlen(val));
+}
+
+/* A string field straight from the message: an unescaped span is already
+ * valid JSON string content. */
+static int
+put_span_field(struct device_line *o, const char *key, const struct jspan *v)
+{
+	char *buf;
+	long n;
+	int rc;
+
+	if (v->type != JSCAN_STRING || v->n == 0)
+		return 0;
+	if (!v->escaped) {
+		if (put_key(o, key, v->n + 2) < 0)
+			return -1;
+		o->s[o->len++] = '"';
+		put(o, v->s, v->n);
+		o->s[o->len++] = '"';
+		return 0;
+	}
+	if ((buf = malloc(v->n + 1)) == NULL)
+		return -1;
+	n = jspan_string(v, buf, v->n + 1);
+	rc = n > 0 ? put_str_field(o, key, buf) : 0;	/* U+0000 inside: left out */
+	free(buf);
+	return rc;
+}
+
+static int
+put_int_field(struct device_line *o, const char *key, int64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%lld", (long long)v);
+
+	if (put_key(o, key, (size_t)n) < 0)
+		return -1;
+	put(o, num, (size_t)n);
+	return 0;
+}
+
+/* As jansson prints a real with JSON_REAL_PRECISION(16): Kismet's
+ * 6-decimal coordinates come out as sent (17 digits would show
+ * 47.606200000000001); ".0" added to integral values, no '+' or leading
+ * zeros in the exponent. */
+static int
+real_text(char *out, size_t cap, double d)
+{
+	char tmp[40], *e;
+	int n = snprintf(tmp, sizeof(tmp), "%.16g", d);
+	size_t o = 0;
+
+	if (n < 0 || (size_t)n >= sizeof(tmp) || (size_t)n + 3 > cap)
+		return -1;
+	if (strpbrk(tmp, ".eE") == NULL) {
+		memcpy(tmp + n, ".0", 3);
+		n += 2;
+	}
+	e = strchr(tmp, 'e');
+	for (int i = 0; i < n; i++) {
+		if (e && tmp + i > e && (tmp[i] == '+' ||
+		    (tmp[i] == '0' && (tmp[i - 1] == 'e' || tmp[i - 1] == '-' || tmp[i - 1] == '+') &&
+		    i + 1 < n)))
+			continue;
+		out[o++] = tmp[i];
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+static int
+put_real_field(struct device_line *o, const char *key, double v)
+{
+	char num[48];
+	int n = real_text(num, sizeof(num), v);
+
+	if (n < 0 || put_key(o, key, (size_t)n) < 0)
+		return -1;
+	put(o, num, (size_t)n);
+	return 0;
+}
+
+/* location/last: [lon, lat], fix >= 2, not [0,0], in range. */
+static int
+put_location(struct device_line *o, const struct device_view *dv)
+{
+	const struct jspan *g = &dv->f[DF_GEO];
+	struct jscan js;
+	struct jspan c[2];
+	double lon, lat, alt;
+	int64_t fix;
+	char a[48], b[48];
+	int n = 0, r, na, nb;
+
+	if (g->type != JSCAN_ARRAY)
+		return 0;
+	jscan_init(&js, g->s, g->n);	/* already validated */
+	jscan_array(&js);
+	while ((r = jscan_element(&js)) == 1) {
+		if (n == 2 || jscan_value(&js, &c[n]) < 0 || c[n].type != JSCAN_NUMBER)
+			return 0;
+		n++;
+	}
+	if (r < 0 || n != 2 || jspan_double(&c[0], &lon) < 0 || jspan_double(&c[1], &lat) < 0)
+		return 0;
+	if (!get_int(dv, DF_FIX, &fix) && !get_int(dv, DF_LOCFIX, &fix))
+		return 0;
+	if (fix < 2)
+		return 0;
+	if (!isfinite(lon) || !isfinite(lat) || (lon == 0 && lat == 0) ||
+	    lat < -90 || lat > 90 || lon < -180 || lon > 180)
+		return 0;
+	if ((na = real_text(a, sizeof(a), lat)) < 0 || (nb = real_text(b, sizeof(b), lon)) < 0 ||
+	    put_key(o, "location", (size_t)(na + nb) + 16) < 0)
+		return -1;
+	PUT_LIT(o, "{\"lat\":");
+	put(o, a, (size_t)na);
+	PUT_LIT(o, ",\"lon\":");
+	put(o, b, (size_t)nb);
+	o->s[o->len++] = '}';
+	if (put_real_field(o, "latitude", lat) < 0 || put_real_field(o, "longitude", lon) < 0)
+		return -1;
+	/* altitude only with a 3D fix: a 2D fix reports 0 */
+	if (fix >= 3 && jspan_double(&dv->f[DF_ALT], &alt) == 0 && isfinite(alt))
+		return put_real_field(o, "altitude", alt);
+	return 0;
+}
+
+int
+device_line(const struct device_view *dv, const char *sensor, struct device_line *o,
+    const char **why)
+{
+	char mac[32], ts[TS_ISO_LEN];
+	int64_t v, last, sig = 0, noise = 0;
+	int has_sig = 0, has_noise = 0, rc = 0;
+	const struct jspan *st = &dv->f[DF_SIGTYPE];
+
+	if (device_basics(dv, mac, &last, why) < 0)
+		return -1;
+	o->len = 0;
+	if (ts_format_ms(ts, last * 1000) < 0) {
+		*why = "last_time out of range";
+		return -1;
+	}
+	rc |= put_str_field(o, "timestamp", ts);
+	rc |= put_str_field(o, "record_type", "device");
+	rc |= put_str_field(o, "sensor", sensor);
+	rc |= put_str_field(o, "mac_addr", mac);
+	rc |= put_span_field(o, "device_key", &dv->f[DF_KEY]);
+	rc |= put_span_field(o, "device_type", &dv->f[DF_TYPE]);
+	rc |= put_span_field(o, "name", &dv->f[DF_NAME]);
+	rc |= put_span_field(o, "username", &dv->f[DF_USER]);
+	rc |= put_span_field(o, "phy_type", &dv->f[DF_PHY]);
+	if (!jspan_eq(&dv->f[DF_MANUF], "Unknown"))
+		rc |= put_span_field(o, "manufacturer", &dv->f[DF_MANUF]);
+	if (get_int(dv, DF_FIRST, &v) && v > 0)
+		rc |= put_int_field(o, "first_seen", v);
+	rc |= put_int_field(o, "last_seen", last);
+	rc |= put_span_field(o, "channel", &dv->f[DF_CHAN]);
+	if (get_int(dv, DF_FREQ, &v) && v > 0)
+		rc |= put_int_field(o, "frequency", v);
+	if (get_int(dv, DF_PKTS, &v) && v >= 0)
+		rc |= put_int_field(o, "total_packets", v);
+	if (get_int(dv, DF_TX, &v) && v >= 0)
+		rc |= put_int_field(o, "tx_packets", v);
+	if (get_int(dv, DF_RX, &v) && v >= 0)
+		rc |= put_int_field(o, "rx_packets", v);
+	if (get_int(dv, DF_DSIZE, &v) && v >= 0)
+		rc |= put_int_field(o, "data_size", v);
+	/* a signal type that is a string and "none": no radiotap, values 0 */
+	if (!(st->type == JSCAN_STRING && st->n > 0 && jspan_eq(st, "none"))) {
+		has_sig = get_int(dv, DF_SIG, &sig) && sig != 0;
+		has_noise = get_int(dv, DF_NOISE, &noise) && noise != 0;
+	}
+	if (has_sig)
+		rc |= put_int_field(o, "signal_dbm", sig);
+	if (has_noise)
+		rc |= put_int_field(o, "noise_dbm", noise);
+	if (has_sig && has_noise)
+		rc |= put_int_field(o, "snr_db", sig - noise);
+	rc |= put_location(o, dv);
+	if (rc != 0 || reserve(o, 3) < 0) {
+		*why = "out of memory";
+		return -1;
+	}
+	o->s[o->len++] = '}';
+	o->s[o->len++] = '\n';
+	o->s[o->len] = '\0';
+	return 0;
+}
+
+void
+device_line_free(struct device_line *o)
+{
+	free(o->s);
+	o->s = NULL;
+	o->len = o->cap = 0;
+}
