@@ -1,7 +1,8 @@
 /*
  * dedup.h - per-device memory of what was last emitted (last_time and
  * packet count), so that overlapping polls emit a device only when it
- * changed.  Keys are kept as 64-bit hashes (24 bytes per device).
+ * changed.  Keys are kept as 64-bit hashes (16 bytes a device, table at
+ * most 80% full: 2 MiB for 100,000 devices).
  */
 #ifndef TAP_DEDUP_H
 #define TAP_DEDUP_H

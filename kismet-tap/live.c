@@ -152,6 +152,11 @@ after_poll(struct live *L, int rc)
 		L->rc = KES_EXIT_NOPERM;
 		L->stop = 1;
 		return;
+	case POLL_TLS:
+		log_err("Kismet: %s", L->p.why);
+		L->rc = KES_EXIT_UNAVAIL;
+		L->stop = 1;
+		return;
 	case POLL_STOP:
 		L->rc = KES_EXIT_IOERR;
 		L->stop = 1;
@@ -350,6 +355,10 @@ live_once(struct tap *t, const struct config *cfg)
 	case POLL_AUTH:
 		log_err("Kismet: %s", L.p.why);
 		rc = KES_EXIT_NOPERM;
+		break;
+	case POLL_TLS:
+		log_err("Kismet: %s", L.p.why);
+		rc = KES_EXIT_UNAVAIL;
 		break;
 	case POLL_STOP:
 		rc = KES_EXIT_IOERR;

@@ -94,9 +94,10 @@ classify(struct poller *p, CURLcode cc, const char *path, const char *body, size
 	size_t i, n;
 
 	if (cc != CURLE_OK) {
-		snprintf(p->why, sizeof(p->why), "%s: %.200s", path,
-		    p->errbuf[0] ? p->errbuf : curl_easy_strerror(cc));
-		return POLL_DOWN;
+		snprintf(p->why, sizeof(p->why), "%s: %.200s%s", path,
+		    p->errbuf[0] ? p->errbuf : curl_easy_strerror(cc),
+		    http_tls_fatal(cc) ? " (TLS: check --cacert, or the server's certificate)" : "");
+		return http_tls_fatal(cc) ? POLL_TLS : POLL_DOWN;
 	}
 	curl_easy_getinfo(p->h, CURLINFO_RESPONSE_CODE, &p->status);
 	if (p->status == 200)

@@ -20,6 +20,7 @@ enum poll_rc {
 	POLL_DOWN = -1,		/* connection failed, timeout, 5xx, bad body: retry */
 	POLL_AUTH = -2,		/* 401/403: fatal */
 	POLL_STOP = -3,		/* the element callback asked to stop (stdout failed) */
+	POLL_TLS = -4,		/* the certificate does not verify (or TLS setup): fatal */
 };
 
 typedef int (*poll_elem_fn)(void *arg, const char *json, size_t len);

@@ -108,3 +108,11 @@ http_url_trim(char *url)
 	while (n > 0 && url[n - 1] == '/')
 		url[--n] = '\0';
 }
+
+int
+http_tls_fatal(CURLcode cc)
+{
+	return cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+	    cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_SSL_CIPHER ||
+	    cc == CURLE_SSL_ISSUER_ERROR || cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}

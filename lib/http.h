@@ -37,5 +37,9 @@ size_t http_buf_write(char *ptr, size_t size, size_t nmemb, void *userdata);
 void http_url_redact(const char *url, char *out, size_t outlen);
 /* Strip trailing slashes from a base URL in place. */
 void http_url_trim(char *url);
+/* A curl error that retrying cannot fix: the peer's certificate does not
+ * verify, the CA file or client certificate is unusable, no cipher in
+ * common, the pinned key does not match. */
+int http_tls_fatal(CURLcode cc);
 
 #endif

@@ -313,3 +313,36 @@ teardown() {
 	# queued records could not be written to the stalled reader: 75
 	[ "$TAP_STATUS" -eq 75 ]
 }
+
+@test "kismet-tap over https and wss (nginx with a test CA in front of the replay server); the wrong CA fails clearly" {
+	start_replay --start-offset 95 --speed 10
+	d=$KR_DIR
+	url=$("$KES_TOP/scripts/tls-proxy" start "$d/proxy" "http://127.0.0.1:$KR_PORT" --passthrough --watch-pid $$)
+	[[ $url == https://127.0.0.1:* ]]
+	# REST over https: the same 59+ devices as over plain http
+	run --separate-stderr kismet-tap --once --kismet-url "$url" --cacert "$d/proxy/ca.pem"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | jq -s 'map(select(.record_type == "device")) | length')" -ge 40 ]
+	# live: polls over https, the eventbus over wss through the proxy
+	kismet-tap --kismet-url "$url" --cacert "$d/proxy/ca.pem" --update-rate 0.5 \
+		--events NEW_DEVICE,ALERT >"$d/out" 2>"$d/err" &
+	TAP_PID=$!
+	WAIT_SECS=30 wait_for bash -c "jq -e -s 'map(select(.event_type == \"NEW_DEVICE\")) | length >= 1' '$d/out' >/dev/null 2>&1"
+	stop_tap
+	cat "$d/err"
+	[ "$TAP_STATUS" -eq 0 ]
+	grep -q 'GET /eventbus/events.ws' "$d/proxy/access.log"
+	grep -q 'POST /devices/views/all/devices.json' "$d/proxy/access.log"
+	# a certificate from another CA: refused at once (no retrying), said
+	# clearly, nothing on stdout; live mode too
+	run --separate-stderr kismet-tap --once --kismet-url "$url" --cacert "$d/proxy/wrong-ca.pem"
+	echo "$stderr"
+	[ "$status" -eq 69 ]
+	[ -z "$output" ]
+	[[ $stderr == *"kismet-tap: Kismet: "*"certificate"*"--cacert"* ]]
+	! grep -q retrying <<<"$stderr"
+	run --separate-stderr timeout 20 kismet-tap --kismet-url "$url" --cacert "$d/proxy/wrong-ca.pem"
+	[ "$status" -eq 69 ]
+	"$KES_TOP/scripts/tls-proxy" stop "$d/proxy"
+}
