@@ -344,5 +344,10 @@ teardown() {
 	! grep -q retrying <<<"$stderr"
 	run --separate-stderr timeout 20 kismet-tap --kismet-url "$url" --cacert "$d/proxy/wrong-ca.pem"
 	[ "$status" -eq 69 ]
+	# --insecure: no verification, and a warning saying so
+	run --separate-stderr kismet-tap --once --kismet-url "$url" --insecure
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
+	[[ $stderr == *"kismet-tap: warning: --insecure: "*"NOT verified"* ]]
 	"$KES_TOP/scripts/tls-proxy" stop "$d/proxy"
 }
