@@ -6,10 +6,17 @@
  * refuses two composable templates with overlapping patterns and the same
  * priority, and a longer prefix (kismet-field-*) is the more specific one,
  * so it must win over a shorter one (kismet-*).
+ *
+ * The template carries a "version" that is a hash of its own text: a
+ * template already on the server with that version is left alone (GET
+ * works on a read-only cluster, PUT does not).  A PUT refused with 403
+ * cluster_block_exception (read-only cluster, flood-stage disk) waits with
+ * the long backoff and tries again, like a bulk request: never fatal.
  */
 #include "template.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,10 +68,55 @@ template_json(const struct config *cfg, const struct route *r, int legacy)
 		json_object_set_new(root, "template", body);
 		json_object_set_new(root, "_meta", json_pack("{s:s}", "managed_by", "es-bulk"));
 	}
-	out = json_dumps(root, JSON_COMPACT);
+	/* the version: FNV-1a of the template without it, 31 bits */
+	out = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+	if (out != NULL) {
+		uint32_t h = 2166136261u;
+
+		for (const char *p = out; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		free(out);
+		json_object_set_new(root, "version", json_integer((json_int_t)(h & 0x7fffffff)));
+		out = json_dumps(root, JSON_COMPACT);
+	}
 	json_decref(root);
 	json_decref(inner);
 	return out;
+}
+
+/* The version in a template body we built. */
+static json_int_t
+body_version(const char *body)
+{
+	json_t *j = json_loads(body, 0, NULL);
+	json_int_t v = json_integer_value(json_object_get(j, "version"));
+
+	json_decref(j);
+	return v;
+}
+
+/* The version of template name in a GET answer, or -1. */
+static json_int_t
+server_version(const char *resp, size_t len, const char *name, int legacy)
+{
+	json_t *j = json_loadb(resp, len, 0, NULL), *t = NULL, *e;
+	json_int_t v = -1;
+	size_t i;
+
+	if (legacy) {
+		t = json_object_get(j, name);
+	} else {
+		json_array_foreach(json_object_get(j, "index_templates"), i, e) {
+			json_t *n = json_object_get(e, "name");
+
+			if (json_is_string(n) && strcmp(json_string_value(n), name) == 0)
+				t = json_object_get(e, "index_template");
+		}
+	}
+	if (json_is_integer(json_object_get(t, "version")))
+		v = json_integer_value(json_object_get(t, "version"));
+	json_decref(j);
+	return v;
 }
 
 /* Wait ms, waking for signals; 0, or -1 when asked to stop. */
@@ -118,7 +170,8 @@ template_install(struct transport *t, const struct config *cfg,
 	unsigned attempt = 0;
 	long status;
 	CURLcode cc;
-	int legacy = 0, step = 0;	/* 0: GET /, 1: PUT template */
+	int legacy = 0, step = 0;	/* 0: GET /, 1: GET template, 2: PUT it */
+	int blocked = 0;
 	char *body = NULL;
 
 	if (route_literal_prefix(r)[0] == '\0') {
@@ -134,9 +187,9 @@ template_install(struct transport *t, const struct config *cfg,
 		}
 		h = transport_pick(t);
 		host = transport_host_name(t, h);
-		if (step == 0)
-			cc = transport_request(t, h, "GET", "/", NULL, &status, &resp,
-			    &resp_len, errbuf);
+		if (step < 2)
+			cc = transport_request(t, h, "GET", step == 0 ? "/" : path, NULL,
+			    &status, &resp, &resp_len, errbuf);
 		else
 			cc = transport_request(t, h, "PUT", path, body, &status, &resp,
 			    &resp_len, errbuf);
@@ -199,13 +252,37 @@ template_install(struct transport *t, const struct config *cfg,
 			attempt = 0;
 			continue;
 		}
-		free(body);
+		if (step == 1) {
+			if (status == 200 && server_version(resp, resp_len, name, legacy) ==
+			    body_version(body)) {
+				log_debug("%s: index template %s is already installed", host, name);
+				free(body);
+				return KES_EXIT_OK;
+			}
+			step = 2;	/* missing (404) or another version */
+			attempt = 0;
+			continue;
+		}
 		if (status == 200 || status == 201) {
+			free(body);
+			if (blocked)
+				log_info("%s: the cluster accepts writes again", host);
 			log_debug("%s: index template %s installed for %s*", host, name,
 			    route_literal_prefix(r));
 			return KES_EXIT_OK;
 		}
 		response_error(resp, resp_len, type, sizeof(type), reason, sizeof(reason));
+		if (status == 403 && strcmp(type, "cluster_block_exception") == 0) {
+			int64_t d = backoff_delay(&backoff_blocked, ++attempt, backoff_random());
+
+			if (!blocked++)
+				log_warn("%s: index template %s: %s (%s); waiting for the block "
+				    "to be lifted, retrying every %.0f s or so", host, name, type,
+				    reason, (double)d / 1000);
+			pause_ms(d);
+			continue;
+		}
+		free(body);
 		if (status == 403) {
 			log_err("%s: not allowed to install the index template %s (403 %s: %s); "
 			    "use --no-template if it is managed elsewhere", host, name, type, reason);

@@ -3,10 +3,11 @@
 # location that answers for the node (a fault-injecting proxy: everything else
 # passes through to the real node).  `load lib/proxy` after lib/node.
 #
-# node_proxy DIR DIRECTIVES : start it with extra server-level DIRECTIVES
-# (e.g. "client_max_body_size 8k;" or a `location = /_bulk {...}` block)
-# before the pass-through `location /`; sets NGINX_PID and PROXY_URL.  The
-# caller stops it (kill "$NGINX_PID") in its teardown.
+# node_proxy DIR DIRECTIVES [HTTP_DIRECTIVES] : start it with extra
+# server-level DIRECTIVES (e.g. "client_max_body_size 8k;" or a
+# `location = /_bulk {...}` block) before the pass-through `location /`, and
+# http-level HTTP_DIRECTIVES (e.g. a limit_req_zone); sets NGINX_PID and
+# PROXY_URL.  The caller stops it (kill "$NGINX_PID") in its teardown.
 node_proxy() {
 	local d=$1 port up
 	up=$(node_url)
@@ -26,6 +27,7 @@ http {
 	fastcgi_temp_path $d/tmp/fcgi;
 	uwsgi_temp_path $d/tmp/uwsgi;
 	scgi_temp_path $d/tmp/scgi;
+	${3:-}
 	server {
 		listen 127.0.0.1:$port;
 		$2
