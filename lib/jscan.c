@@ -407,11 +407,12 @@ jscan_value(struct jscan *js, struct jspan *v)
 	return scan_scalar(js, v);
 }
 
-int
-jscan_object(struct jscan *js)
+/* Enter a container of type t: consume its opening bracket. */
+static int
+enter(struct jscan *js, enum jscan_type t, const char *expected)
 {
-	if (jscan_peek(js) != JSCAN_OBJECT)
-		return fail(js, js->p, "expected an object");
+	if (jscan_peek(js) != t)
+		return fail(js, js->p, expected);
 	if (js->depth >= JSCAN_MAX_DEPTH)
 		return fail(js, js->p, "nesting too deep");
 	js->depth++;
@@ -420,15 +421,15 @@ jscan_object(struct jscan *js)
 }
 
 int
+jscan_object(struct jscan *js)
+{
+	return enter(js, JSCAN_OBJECT, "expected an object");
+}
+
+int
 jscan_array(struct jscan *js)
 {
-	if (jscan_peek(js) != JSCAN_ARRAY)
-		return fail(js, js->p, "expected an array");
-	if (js->depth >= JSCAN_MAX_DEPTH)
-		return fail(js, js->p, "nesting too deep");
-	js->depth++;
-	js->p++;
-	return 0;
+	return enter(js, JSCAN_ARRAY, "expected an array");
 }
 
 /* The last non-whitespace byte before p: the container's opening bracket
