@@ -34,11 +34,6 @@ final_stats() { grep '^{"es-bulk":"final"'; }
 count_is() { [ "$(es_count "$1")" -eq "$2" ]; }
 count_at_least() { [ "$(es_count "$1")" -ge "$2" ]; }
 
-search() {	# INDEX BODY : prints the response
-	curl -sS --fail-with-body -H 'Content-Type: application/json' \
-		--data-binary "$2" "$(node_url)/$1/_search"
-}
-
 @test "es-bulk: indexes every valid line; a replay leaves the count unchanged" {
 	local p n
 	p=$(test_prefix)
@@ -120,12 +115,12 @@ search() {	# INDEX BODY : prints the response
 	# events whose payloads clash in shape are all indexed
 	[ "$(es_count "$p-events-*")" -eq "$(grep -c '"record_type":"event"' "$SAMPLE")" ]
 
-	r=$(search "$p-devices-*" '{"size":0,"query":{"match_all":{}},"aggs":{"devices_over_time":{"date_histogram":{"field":"timestamp","calendar_interval":"1m"}}}}')
+	r=$(es_search "$p-devices-*" '{"size":0,"query":{"match_all":{}},"aggs":{"devices_over_time":{"date_histogram":{"field":"timestamp","calendar_interval":"1m"}}}}')
 	[ "$(jq '[.aggregations.devices_over_time.buckets[].doc_count] | add' <<<"$r")" -eq 40 ]
-	r=$(search "$p-devices-*" '{"size":0,"query":{"range":{"signal_dbm":{"gte":-100,"lte":0}}},"aggs":{"signal_ranges":{"histogram":{"field":"signal_dbm","interval":10}}}}')
+	r=$(es_search "$p-devices-*" '{"size":0,"query":{"range":{"signal_dbm":{"gte":-100,"lte":0}}},"aggs":{"signal_ranges":{"histogram":{"field":"signal_dbm","interval":10}}}}')
 	[ "$(jq '.aggregations.signal_ranges.buckets | length' <<<"$r")" -gt 1 ]
 	[ "$(jq '[.aggregations.signal_ranges.buckets[].doc_count] | add' <<<"$r")" -eq 40 ]
-	r=$(search "$p-devices-*" '{"size":0,"query":{"exists":{"field":"location"}},"aggs":{"device_locations":{"geohash_grid":{"field":"location","precision":5}}}}')
+	r=$(es_search "$p-devices-*" '{"size":0,"query":{"exists":{"field":"location"}},"aggs":{"device_locations":{"geohash_grid":{"field":"location","precision":5}}}}')
 	[ "$(jq '.aggregations.device_locations.buckets | length' <<<"$r")" -gt 0 ]
 	[ "$(jq '[.aggregations.device_locations.buckets[].doc_count] | add' <<<"$r")" -eq "$(grep -c '"location"' "$SAMPLE")" ]
 }
@@ -170,8 +165,8 @@ search() {	# INDEX BODY : prints the response
 	run esb --no-gzip --index "$p-plain-%Y.%m" "$SAMPLE"
 	[ "$status" -eq 0 ]
 	es_refresh
-	diff <(search "$p-gz-*" '{"size":100,"sort":[{"_id":"asc"}]}' | jq -c '[.hits.hits[] | [._id, ._source]]') \
-		<(search "$p-plain-*" '{"size":100,"sort":[{"_id":"asc"}]}' | jq -c '[.hits.hits[] | [._id, ._source]]')
+	diff <(es_search "$p-gz-*" '{"size":100,"sort":[{"_id":"asc"}]}' | jq -c '[.hits.hits[] | [._id, ._source]]') \
+		<(es_search "$p-plain-*" '{"size":100,"sort":[{"_id":"asc"}]}' | jq -c '[.hits.hits[] | [._id, ._source]]')
 	[ "$(es_count "$p-gz-*")" -eq "$(grep -c . "$SAMPLE")" ]
 }
 

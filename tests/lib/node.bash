@@ -25,6 +25,9 @@
 #   es_get PATH              GET, print body, fail on HTTP >= 400
 #   es_refresh [INDEX]       refresh (all indices by default)
 #   es_count INDEX_PATTERN   refresh, then print the document count
+#   es_search INDEX BODY     POST BODY to INDEX/_search, print the response
+#   node_log                 path of the node's node.log (KES_NODE_DIR, set
+#                            by tests/run, or the suite's own node)
 #   es_delete_prefix PREFIX  delete every index PREFIX* (data streams too,
 #                            where the node has the API)
 
@@ -39,7 +42,7 @@ node_start_for_suite() {
 	# not under $BATS_FILE_TMPDIR: bats deletes that on SIGTERM before any
 	# trap of ours could read the PID file in it
 	KES_SUITE_NODE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kes-node-$ES_FLAVOR.XXXXXX") || return 1
-	export KES_SUITE_NODE_DIR
+	export KES_SUITE_NODE_DIR KES_NODE_DIR=$KES_SUITE_NODE_DIR
 	_node_install_trap
 	# the PID of this shell (bats' file runner), taken outside $(...)
 	local url runner=$BASHPID
@@ -125,4 +128,22 @@ es_delete_prefix() {
 	curl -sS -o /dev/null -X DELETE "$url/_data_stream/$1*" || true
 	curl -sS --fail-with-body -o /dev/null -X DELETE \
 		"$url/$1*?ignore_unavailable=true&allow_no_indices=true&expand_wildcards=all"
+}
+
+# es_search INDEX BODY : POST BODY to INDEX/_search, response on stdout
+es_search() {
+	local url
+	url=$(node_url) || return 1
+	curl -sS --fail-with-body -H 'Content-Type: application/json' \
+		--data-binary "$2" "$url/$1/_search"
+}
+
+# node_log : path of the node's log (the JVM's stdout/stderr, where the node
+# also logs deprecations)
+node_log() {
+	if [ -z "${KES_NODE_DIR:-}" ] || [ ! -f "$KES_NODE_DIR/node.log" ]; then
+		echo "node_log: no node directory with a node.log (KES_NODE_DIR)" >&2
+		return 1
+	fi
+	echo "$KES_NODE_DIR/node.log"
 }
