@@ -24,7 +24,7 @@ enum {
 	O_HOST = 256, O_PORT, O_URL, O_CACERT, O_INSECURE, O_APIKEY, O_APIKEY_FILE,
 	O_USER, O_PASSWORD_FILE, O_UPDATE_RATE, O_SINCE, O_ONCE, O_KISMETDB,
 	O_EVENTS, O_RAW, O_FORMAT, O_SENSOR, O_QUEUE, O_TIMEOUT, O_RESYNC,
-	O_PSEUDO, O_KEEP_OUI,
+	O_PSEUDO, O_KEEP_OUI, O_MONITOR_WS,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +44,7 @@ static const struct option long_opts[] = {
 	{ "kismetdb",			required_argument, NULL, O_KISMETDB },
 	{ "events",			required_argument, NULL, O_EVENTS },
 	{ "raw",			no_argument,       NULL, O_RAW },
+	{ "monitor-ws",			no_argument,       NULL, O_MONITOR_WS },
 	{ "format",			required_argument, NULL, O_FORMAT },
 	{ "sensor",			required_argument, NULL, O_SENSOR },
 	{ "queue-size",			required_argument, NULL, O_QUEUE },
@@ -71,6 +72,9 @@ help(void)
 "                             without a new last_time (default 60, 0 = never)\n"
 "      --events LIST          eventbus topics, comma separated (default NEW_DEVICE,ALERT;\n"
 "                             'none' for no events); with --kismetdb: ALERT,MESSAGE\n"
+"      --monitor-ws           also take device updates from /devices/monitor.ws, ticking\n"
+"                             at --update-rate; polling stays on.  Only for a Kismet\n"
+"                             whose monitor is fixed: 2025-09-R1 crashes with it\n"
 "Connection:\n"
 "      --kismet-host HOST     Kismet server (env KISMET_HOST, default 127.0.0.1)\n"
 "      --kismet-port PORT     Kismet port (default 2501)\n"
@@ -267,6 +271,7 @@ config_parse(struct config *cfg, int argc, char **argv)
 				return usage_error();
 			break;
 		case O_RAW: cfg->raw = 1; break;
+		case O_MONITOR_WS: cfg->monitor_ws = 1; break;
 		case O_FORMAT: fmt = optarg; break;
 		case O_SENSOR: cfg->sensor = optarg; break;
 		case O_QUEUE:
@@ -344,6 +349,14 @@ config_parse(struct config *cfg, int argc, char **argv)
 			return KES_EXIT_CONFIG;
 	}
 	cfg->mode = cfg->n_dbfiles > 0 ? MODE_KISMETDB : once ? MODE_ONCE : MODE_LIVE;
+	if (cfg->monitor_ws && cfg->mode != MODE_LIVE) {
+		log_err("--monitor-ws is a live source: not with --once or --kismetdb");
+		return usage_error();
+	}
+	if (cfg->monitor_ws)
+		log_warn("--monitor-ws: Kismet 2025-09-R1's device monitor websocket crashes the "
+		    "server within about 30 s and skips updates even when fixed; use it only "
+		    "with a patched server (REST polling stays the source of truth)");
 	if (cfg->mode == MODE_KISMETDB) {
 		for (size_t i = 0; i < cfg->n_events; i++)
 			if (strcmp(cfg->events[i], "ALERT") != 0 &&

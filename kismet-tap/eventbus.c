@@ -1,9 +1,12 @@
 /*
- * eventbus.c - libwebsockets (4.1.6) client of /eventbus/events.ws.
+ * eventbus.c - libwebsockets (4.1.6) client of Kismet's websockets:
+ * /eventbus/events.ws, and /devices/monitor.ws for --monitor-ws.
  *
- * After the upgrade, one {"SUBSCRIBE":"NAME"} text frame per topic is sent
- * (one lws_write per WRITEABLE callback); NEW_DEVICE carries the same
- * validated "fields" list as the REST poll, so its payload is small.
+ * After the upgrade the subscription frames are sent (one lws_write per
+ * WRITEABLE callback): on the eventbus one {"SUBSCRIBE":"NAME"} per topic,
+ * NEW_DEVICE with the same validated "fields" list as the REST poll; on
+ * the device monitor one {"monitor":"*","request":1,"rate":R,"fields":...},
+ * after which every frame is one device object.
  * Messages arrive in fragments: they are reassembled until
  * lws_is_final_fragment() and lws_remaining_packet_payload() == 0 and
  * only then handed on.  A lost connection is retried forever with
@@ -43,6 +46,8 @@ struct eventbus {
 	size_t len, cap;
 	int oversize;
 
+	const char *name;		/* "eventbus" or "monitor", for the log */
+	const char *endpoint;		/* its path on the server */
 	char address[256], path[1024], host[300];
 	int port, tls;
 };
@@ -71,7 +76,7 @@ schedule_retry(struct eventbus *eb, const char *why)
 	if (eb->closing)
 		return;
 	if (eb->connected || !eb->ever_connected) {
-		log_warn("eventbus: %s%s; retrying with backoff", eb->connected ?
+		log_warn("%s: %s%s; retrying with backoff", eb->name, eb->connected ?
 		    "connection lost: " : "cannot connect: ", why ? why : "closed");
 		if (eb->connected && eb->reconnects)
 			(*eb->reconnects)++;
@@ -79,7 +84,7 @@ schedule_retry(struct eventbus *eb, const char *why)
 	}
 	eb->connected = 0;
 	us = backoff_next_ms(&eb->bo) * 1000;
-	log_debug("eventbus: next attempt in %lld ms", (long long)(us / 1000));
+	log_debug("%s: next attempt in %lld ms", eb->name, (long long)(us / 1000));
 	lws_sul_schedule(eb->ctx, 0, &eb->sul, connect_now, us);
 }
 
@@ -120,7 +125,7 @@ deliver(struct eventbus *eb)
 	int rc = 0;
 
 	if (eb->oversize)
-		log_err("eventbus: skipped: message larger than %zu bytes", EB_MAX_MESSAGE);
+		log_err("%s: skipped: message larger than %zu bytes", eb->name, EB_MAX_MESSAGE);
 	else if (eb->len > 0)
 		rc = eb->fn(eb->arg, eb->msg, eb->len);
 	eb->len = 0;
@@ -195,7 +200,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		if (eb == NULL)
 			break;
-		log_info("eventbus: connected, %zu subscription%s", eb->n_subs,
+		log_info("%s: connected, %zu subscription%s", eb->name, eb->n_subs,
 		    eb->n_subs == 1 ? "" : "s");
 		eb->connected = 1;
 		eb->ever_connected = 1;
@@ -216,10 +221,10 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 			n = strlen(eb->subs[eb->next_sub]);
 			memcpy(buf + LWS_PRE, eb->subs[eb->next_sub], n);
 			if (lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT) < (int)n) {
-				log_warn("eventbus: cannot send a subscription");
+				log_warn("%s: cannot send a subscription", eb->name);
 				return -1;
 			}
-			log_debug("eventbus: sent %s", eb->subs[eb->next_sub]);
+			log_debug("%s: sent %s", eb->name, eb->subs[eb->next_sub]);
 			if (++eb->next_sub < eb->n_subs)
 				lws_callback_on_writable(wsi);
 		}
@@ -268,17 +273,24 @@ eventbus_protocols(void)
 	return protocols;
 }
 
-/* Build one SUBSCRIBE frame; NEW_DEVICE gets the checked field list. */
+/* Build one subscription frame: an eventbus topic (NEW_DEVICE gets the
+ * checked field list), or with topic NULL the device monitor's, ticking at
+ * the poll rate (whole seconds, at least 1). */
 static char *
 subscription(const struct config *cfg, const char *topic)
 {
-	json_t *m = json_pack("{ss}", "SUBSCRIBE", topic), *fields;
+	json_t *m, *fields;
 	const char *why = NULL;
 	char *s;
 
+	if (topic)
+		m = json_pack("{ss}", "SUBSCRIBE", topic);
+	else
+		m = json_pack("{sssisI}", "monitor", "*", "request", 1, "rate",
+		    (json_int_t)(cfg->update_rate < 1 ? 1 : cfg->update_rate + 0.5));
 	if (m == NULL)
 		return NULL;
-	if (strcmp(topic, "NEW_DEVICE") == 0 && !cfg->raw) {
+	if ((topic == NULL || strcmp(topic, "NEW_DEVICE") == 0) && !cfg->raw) {
 		fields = project_fields();
 		if (fields == NULL || project_fields_check(fields, &why) < 0) {
 			log_err("internal: field list rejected: %s", why ? why : "out of memory");
@@ -320,20 +332,20 @@ parse_url(struct eventbus *eb)
 	/* lws_parse_uri leaves the path without its leading '/' */
 	while (*path == '/')
 		path++;
-	n = snprintf(eb->path, sizeof(eb->path), "%s%s/eventbus/events.ws%s%s",
-	    *path ? "/" : "", path, eb->cfg->apikey ? "?KISMET=" : "",
+	n = snprintf(eb->path, sizeof(eb->path), "%s%s%s%s%s",
+	    *path ? "/" : "", path, eb->endpoint, eb->cfg->apikey ? "?KISMET=" : "",
 	    eb->cfg->apikey ? eb->cfg->apikey : "");
 	if (n < 0 || (size_t)n >= sizeof(eb->path))
 		return -1;
 	return 0;
 }
 
-struct eventbus *
-eventbus_new(struct lws_context *ctx, const struct config *cfg, eventbus_msg_fn fn,
-    void *arg, unsigned long long *reconnects)
+static struct eventbus *
+ws_new(struct lws_context *ctx, const struct config *cfg, int monitor,
+    eventbus_msg_fn fn, void *arg, unsigned long long *reconnects)
 {
 	struct eventbus *eb = calloc(1, sizeof(*eb));
-	size_t i;
+	size_t i, n = monitor ? 1 : cfg->n_events;
 
 	if (eb == NULL)
 		return NULL;
@@ -342,14 +354,16 @@ eventbus_new(struct lws_context *ctx, const struct config *cfg, eventbus_msg_fn 
 	eb->fn = fn;
 	eb->arg = arg;
 	eb->reconnects = reconnects;
+	eb->name = monitor ? "monitor" : "eventbus";
+	eb->endpoint = monitor ? "/devices/monitor.ws" : "/eventbus/events.ws";
 	backoff_state_init(&eb->bo, &tap_reconnect);
 	if (parse_url(eb) < 0) {
-		log_err("eventbus: cannot parse the websocket URL");
+		log_err("%s: cannot parse the websocket URL", eb->name);
 		eventbus_free(eb);
 		return NULL;
 	}
-	for (i = 0; i < cfg->n_events; i++) {
-		if ((eb->subs[i] = subscription(cfg, cfg->events[i])) == NULL) {
+	for (i = 0; i < n; i++) {
+		if ((eb->subs[i] = subscription(cfg, monitor ? NULL : cfg->events[i])) == NULL) {
 			eventbus_free(eb);
 			return NULL;
 		}
@@ -359,13 +373,27 @@ eventbus_new(struct lws_context *ctx, const struct config *cfg, eventbus_msg_fn 
 	return eb;
 }
 
+struct eventbus *
+eventbus_new(struct lws_context *ctx, const struct config *cfg, eventbus_msg_fn fn,
+    void *arg, unsigned long long *reconnects)
+{
+	return ws_new(ctx, cfg, 0, fn, arg, reconnects);
+}
+
+struct eventbus *
+eventbus_new_monitor(struct lws_context *ctx, const struct config *cfg,
+    eventbus_msg_fn fn, void *arg, unsigned long long *reconnects)
+{
+	return ws_new(ctx, cfg, 1, fn, arg, reconnects);
+}
+
 void
 eventbus_pause(struct eventbus *eb, int paused)
 {
 	if (eb == NULL || eb->paused == paused)
 		return;
 	eb->paused = paused;
-	log_debug("eventbus: %s", paused ? "paused (stdout is full)" : "resumed");
+	log_debug("%s: %s", eb->name, paused ? "paused (stdout is full)" : "resumed");
 	if (eb->wsi && eb->connected)
 		lws_rx_flow_control(eb->wsi, !paused);
 }

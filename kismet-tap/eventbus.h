@@ -1,8 +1,9 @@
 /*
- * eventbus.h - the libwebsockets client of Kismet's /eventbus/events.ws:
- * connect (API key as ?KISMET=, or HTTP basic), one SUBSCRIBE frame per
- * topic, whole messages handed to a callback, reconnect with backoff,
- * pause (rx flow control) while stdout is full.
+ * eventbus.h - the libwebsockets client of Kismet's /eventbus/events.ws
+ * (and of /devices/monitor.ws for --monitor-ws): connect (API key as
+ * ?KISMET=, or HTTP basic), the subscription frames, whole messages handed
+ * to a callback, reconnect with backoff, pause (rx flow control) while
+ * stdout is full.
  */
 #ifndef TAP_EVENTBUS_H
 #define TAP_EVENTBUS_H
@@ -21,6 +22,9 @@ struct eventbus;
 const struct lws_protocols *eventbus_protocols(void);
 
 struct eventbus *eventbus_new(struct lws_context *ctx, const struct config *cfg,
+    eventbus_msg_fn fn, void *arg, unsigned long long *reconnects);
+/* The device monitor (--monitor-ws): every message is one device. */
+struct eventbus *eventbus_new_monitor(struct lws_context *ctx, const struct config *cfg,
     eventbus_msg_fn fn, void *arg, unsigned long long *reconnects);
 void eventbus_pause(struct eventbus *eb, int paused);
 /* Start a polite close (close frame); no reconnect afterwards. */

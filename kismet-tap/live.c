@@ -33,6 +33,7 @@ struct live {
 	struct poller p;
 	struct lws_context *ctx;
 	struct eventbus *eb;
+	struct eventbus *mon;		/* --monitor-ws */
 	lws_sorted_usec_list_t sul_poll, sul_tick;
 	struct backoff_state bo;
 	int64_t server_time;	/* s, taken before the last good poll; 0 = none */
@@ -187,8 +188,28 @@ on_event(void *arg, const char *json, size_t len)
 		L->stop = 1;
 		return -1;
 	}
-	if (output_full(&L->t->out))
+	if (output_full(&L->t->out)) {
 		eventbus_pause(L->eb, 1);
+		eventbus_pause(L->mon, 1);
+	}
+	return 0;
+}
+
+/* --monitor-ws: each message is one device, de-duplicated with the polls */
+static int
+on_monitor(void *arg, const char *json, size_t len)
+{
+	struct live *L = arg;
+
+	if (tap_device_text(L->t, json, len, "monitor") < 0) {
+		L->rc = KES_EXIT_IOERR;
+		L->stop = 1;
+		return -1;
+	}
+	if (output_full(&L->t->out)) {
+		eventbus_pause(L->eb, 1);
+		eventbus_pause(L->mon, 1);
+	}
 	return 0;
 }
 
@@ -216,6 +237,14 @@ poll_cb(lws_sorted_usec_list_t *sul)
 			L->stop = 1;
 		}
 	}
+	if (!L->stop && L->mon == NULL && L->ever_up && L->cfg->monitor_ws) {
+		L->mon = eventbus_new_monitor(L->ctx, L->cfg, on_monitor, L,
+		    (unsigned long long *)&L->t->st.reconnects);
+		if (L->mon == NULL) {
+			L->rc = KES_EXIT_SOFTWARE;
+			L->stop = 1;
+		}
+	}
 }
 
 static void
@@ -227,8 +256,10 @@ tick_cb(lws_sorted_usec_list_t *sul)
 		L->rc = KES_EXIT_IOERR;
 		L->stop = 1;
 	}
-	if (!output_full(&L->t->out))
+	if (!output_full(&L->t->out)) {
 		eventbus_pause(L->eb, 0);
+		eventbus_pause(L->mon, 0);
+	}
 	if (sig_stats) {
 		sig_stats = 0;
 		tap_print_stats(L->t, "now");
@@ -304,18 +335,20 @@ live_run(struct tap *t, const struct config *cfg)
 			break;
 	}
 
-	/* polite close of the websocket, then stdout */
+	/* polite close of the websockets, then stdout */
 	lws_sul_cancel(&L.sul_poll);
 	lws_sul_cancel(&L.sul_tick);
-	if (L.eb) {
+	if (L.eb || L.mon) {
 		eventbus_close(L.eb);
+		eventbus_close(L.mon);
 		deadline = ts_now_ms() + 1000;
-		while (!eventbus_idle(L.eb) && ts_now_ms() < deadline)
+		while ((!eventbus_idle(L.eb) || !eventbus_idle(L.mon)) && ts_now_ms() < deadline)
 			if (lws_service(L.ctx, 0) < 0)
 				break;
 	}
 	lws_context_destroy(L.ctx);
 	eventbus_free(L.eb);
+	eventbus_free(L.mon);
 	poller_free(&L.p);
 	if (final_drain(&t->out) < 0 && L.rc == KES_EXIT_OK)
 		L.rc = t->out.failed ? KES_EXIT_IOERR : KES_EXIT_TEMPFAIL;

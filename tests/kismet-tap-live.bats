@@ -351,3 +351,27 @@ teardown() {
 	[[ $stderr == *"kismet-tap: warning: --insecure: "*"NOT verified"* ]]
 	"$KES_TOP/scripts/tls-proxy" stop "$d/proxy"
 }
+
+@test "kismet-tap --monitor-ws (a patched Kismet): devices from monitor.ws too, de-duplicated with the polls; a warning names the crash" {
+	start_replay --start-offset 95 --speed 10 --fixed-monitor
+	d=$KR_DIR
+	start_tap "$d/out" "$d/err" -v --monitor-ws --update-rate 60 --events none
+	WAIT_SECS=20 wait_for grep -q 'monitor: connected' "$d/err"
+	# the first tick (after --update-rate virtual seconds) sends every device,
+	# all already emitted by the first poll: SIGUSR1 shows them counted
+	WAIT_SECS=30 wait_for bash -c "kill -USR1 $TAP_PID; sleep 0.3; grep '\"when\":\"now\"' '$d/err' |
+		tail -n 1 | jq -e '.unchanged > 0' >/dev/null"
+	stop_tap
+	[ "$TAP_STATUS" -eq 0 ]
+	grep -q 'warning: --monitor-ws: .*crashes the server' "$d/err"
+	grep "\"kismet-tap\":\"stats\"" "$d/err" | tail -n 1 | tee /dev/stderr |
+		jq -e '.polls == 1 and .unchanged > 0 and .devices_in > .devices_out and .bad == 0'
+	[ "$(dups "$d/out")" -eq 0 ]
+	# the subscription sent is well formed (a bad field pair kills Kismet)
+	grep -o 'monitor: sent .*' "$d/err" | sed 's/^monitor: sent //' |
+		jq -e '.monitor == "*" and .request == 1 and .rate == 60 and (.fields | length) > 0
+			and all(.fields[]; type == "string" or (type == "array" and length == 2))'
+	# a live source only
+	run kismet-tap --once --monitor-ws --kismet-port "$KR_PORT"
+	[ "$status" -eq 64 ]
+}
