@@ -5,8 +5,10 @@
  */
 #include "bulk.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 struct batch *
 batch_new(uint64_t number)
@@ -172,4 +174,39 @@ fail:
 	free(keep);
 	batch_free(nb);
 	return NULL;
+}
+
+void
+batch_shed(struct batch *b)
+{
+	if (b->shed)
+		return;
+	b->shed_len = b->body.len;
+	buf_free(&b->body);
+	b->shed = 1;
+}
+
+int
+batch_unshed(struct batch *b, const char *gz, size_t gzlen)
+{
+	z_stream z = {0};
+	int zr;
+
+	if (!b->shed)
+		return 0;
+	if (gz == NULL || b->shed_len > UINT32_MAX || gzlen > UINT32_MAX ||
+	    buf_reserve(&b->body, b->shed_len + 1) < 0 ||
+	    inflateInit2(&z, 15 + 16) != Z_OK)
+		return -1;
+	z.next_in = (Bytef *)(uintptr_t)gz;
+	z.avail_in = (uInt)gzlen;
+	z.next_out = (Bytef *)b->body.data;
+	z.avail_out = (uInt)b->shed_len + 1;
+	zr = inflate(&z, Z_FINISH);
+	inflateEnd(&z);
+	if (zr != Z_STREAM_END || z.total_out != b->shed_len)
+		return -1;
+	b->body.len = b->shed_len;
+	b->shed = 0;
+	return 0;
 }

@@ -44,6 +44,8 @@ struct batch {
 	struct item *items;
 	size_t n, cap;
 	struct buf body;
+	size_t shed_len;	/* body freed while in flight: its length */
+	int shed;		/* (it was sent gzipped; batch_unshed) */
 	enum batch_state state;
 	int64_t first_ms;	/* when the first line was taken (flush timer) */
 	int64_t due_ms;		/* B_WAIT: when to send again */
@@ -70,6 +72,21 @@ item_doc(const struct batch *b, const struct item *it)
 {
 	return b->body.data + it->off + it->action_len;
 }
+
+/* The body's length, also while it is shed. */
+static inline size_t
+batch_body_len(const struct batch *b)
+{
+	return b->shed ? b->shed_len : b->body.len;
+}
+
+/* Free the body of a batch in flight whose gzipped copy is held by the
+ * transport: most requests succeed and never need it again. */
+void batch_shed(struct batch *b);
+/* Get the body back from that gzip copy (a response that needs the items,
+ * or a retry).  0, or -1 (out of memory, or the copy does not inflate to
+ * the same length). */
+int batch_unshed(struct batch *b, const char *gz, size_t gzlen);
 
 /* Keep only the items whose keep[i] is set, rebuilding the body.  0 or -1. */
 int batch_keep(struct batch *b, const unsigned char *keep);

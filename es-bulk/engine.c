@@ -41,6 +41,7 @@ struct engine {
 	const struct config *cfg;
 	struct input *in;
 	struct route *route;
+	struct in_record rec;		/* the line being taken (route's keys) */
 	struct deadletter *dl;
 	struct transport *tx;		/* NULL with --dry-run */
 	struct acks *acks;
@@ -176,7 +177,6 @@ take_line(struct engine *e, const struct in_line *l, int toolong)
 	char reason[512], action[BULK_ACTION_MAX];
 	const char *error = NULL;
 	struct batch *b;
-	json_t *rec = NULL;
 	size_t alen;
 
 	e->st.lines++;
@@ -189,11 +189,9 @@ take_line(struct engine *e, const struct in_line *l, int toolong)
 		error = "line_too_long";
 		snprintf(reason, sizeof(reason), "line longer than %llu bytes (--max-line)",
 		    (unsigned long long)cfg->max_line);
-	} else if ((rec = input_parse(l->data, l->len, &error, reason, sizeof(reason))) != NULL) {
-		int rc = route_record(e->route, rec, l->data, l->len, &ro);
-
-		json_decref(rec);
-		if (rc < 0) {
+	} else if (input_parse(l->data, l->len, route_keys(e->route), &e->rec, &error,
+	    reason, sizeof(reason)) == 0) {
+		if (route_record(e->route, &e->rec, l->data, l->len, &ro) < 0) {
 			error = ro.error;
 			snprintf(reason, sizeof(reason), "%s", ro.reason);
 		}
@@ -359,6 +357,22 @@ ensure_results(struct engine *e, size_t n)
 	return e->rescap ? 0 : -1;
 }
 
+/* The body of a batch sent gzipped was freed while in flight: get it back
+ * from the compressed copy before anything reads the items.  0 or -1
+ * (fatal). */
+static int
+restore_body(struct engine *e, struct batch *b, const struct tx_result *r)
+{
+	if (!b->shed)
+		return 0;
+	if (batch_unshed(b, r->wire, r->sent) == 0)
+		return 0;
+	log_err("batch %llu: cannot restore its body from the gzip copy "
+	    "(out of memory?)", (unsigned long long)b->number);
+	e->fatal = KES_EXIT_SOFTWARE;
+	return -1;
+}
+
 /* Items of a 200 response. */
 static void
 handle_items(struct engine *e, struct batch *b, const struct tx_result *r)
@@ -374,6 +388,8 @@ handle_items(struct engine *e, struct batch *b, const struct tx_result *r)
 	}
 	if (r->truncated || response_parse(r->body, r->len, b->n, cfg->op, e->res,
 	    &all_ok, err, sizeof(err)) < 0) {
+		if (restore_body(e, b, r) < 0)
+			return;
 		/* Not a usable answer: nothing is known about the items, the
 		 * request is retried as after a connection error. */
 		if (r->truncated)
@@ -392,6 +408,8 @@ handle_items(struct engine *e, struct batch *b, const struct tx_result *r)
 		batch_done(e, b);
 		return;
 	}
+	if (restore_body(e, b, r) < 0)
+		return;
 	for (size_t i = 0; i < b->n; i++) {
 		struct item_result *ir = &e->res[i];
 
@@ -457,11 +475,13 @@ handle_result(struct engine *e, const struct tx_result *r)
 
 	e->st.bytes_sent += r->sent;
 	log_debug("POST %s/_bulk: batch %llu, %zu docs, %zu bytes (%zu sent) -> %ld in %.3f s",
-	    r->host_name, (unsigned long long)b->number, b->n, b->body.len, r->sent,
-	    r->status, r->seconds);
+	    r->host_name, (unsigned long long)b->number, b->n, batch_body_len(b),
+	    r->sent, r->status, r->seconds);
 	b->state = B_READY;	/* until decided otherwise below */
+	if ((r->cc != CURLE_OK || r->status != 200) && restore_body(e, b, r) < 0)
+		return;
 	if (r->cc != CURLE_OK) {
-		if (transport_tls_fatal(r->cc)) {
+		if (http_tls_fatal(r->cc)) {
 			log_err("%s: TLS: %s", r->host_name, r->curl_err);
 			e->fatal = KES_EXIT_UNAVAIL;
 			return;
@@ -580,6 +600,10 @@ dispatch(struct engine *e)
 		}
 		b->state = B_INFLIGHT;
 		e->st.requests++;
+		/* Sent gzipped: the transport holds the compressed copy, so
+		 * the batch's memory shrinks to that while in flight. */
+		if (e->cfg->gzip)
+			batch_shed(b);
 	}
 }
 
@@ -730,6 +754,12 @@ engine_run(const struct config *cfg)
 		rc = KES_EXIT_USAGE;
 		goto out;
 	}
+	e.rec.val = calloc(route_keys(e.route)->n + 1, sizeof(*e.rec.val));
+	if (e.rec.val == NULL) {
+		log_err("out of memory");
+		rc = KES_EXIT_SOFTWARE;
+		goto out;
+	}
 	if (!cfg->dry_run && (e.tx = transport_create(cfg)) == NULL) {
 		rc = KES_EXIT_SOFTWARE;
 		goto out;
@@ -796,6 +826,7 @@ out:
 	}
 	free(e.res);
 	free(e.keep);
+	free(e.rec.val);
 	acks_close(e.acks);
 	dl_destroy(e.dl);
 	input_destroy(e.in);

@@ -7,10 +7,10 @@
 #ifndef ESB_INPUT_H
 #define ESB_INPUT_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jscan.h"
 #include "ndjson.h"
 
 enum in_status {
@@ -45,12 +45,36 @@ uint64_t input_bytes(const struct input *in);
 /* Whitespace only (or nothing)? */
 int input_blank(const char *s, size_t n);
 
+/* Top-level member names whose values the caller wants from each line
+ * (route.c asks for the time, id and --index fields). */
+struct in_keys {
+	size_t n;
+	const char **name;
+	size_t *len;
+};
+
+/* A validated line: the object's bytes and, per wanted key, the span of
+ * its value (type JSCAN_NONE when absent; the last one when repeated, as
+ * a JSON parser keeps it). */
+struct in_record {
+	const char *obj;
+	size_t objlen;
+	struct jspan *val;	/* keys->n of them, the caller's array */
+};
+
 /*
- * Validate one line: no NUL byte, valid UTF-8, a JSON object.  Returns the
- * parsed object (caller json_decref()s it), or NULL with *error (a short
- * code) and reason filled.
+ * Validate one line: no NUL byte, valid UTF-8, a JSON object, with what
+ * jansson refuses refused too (a number beyond a double's range, a key
+ * holding \u0000), and fill rec.  Returns 0, or -1 with *error (a short
+ * code: nul_byte, invalid_utf8, invalid_json, not_an_object) and reason
+ * filled.  Good lines are scanned once by lib/jscan, without allocating;
+ * a bad one is looked at again by jansson so that its reason reads as
+ * before ("invalid JSON at column N: <jansson's words>").
  */
-json_t *input_parse(const char *s, size_t n, const char **error,
-    char *reason, size_t rlen);
+int input_parse(const char *s, size_t n, const struct in_keys *keys,
+    struct in_record *rec, const char **error, char *reason, size_t rlen);
+
+/* A scanned key (string span) equals name/len, escapes decoded? */
+int input_key_eq(const struct jspan *k, const char *name, size_t len);
 
 #endif

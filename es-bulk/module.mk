@@ -3,7 +3,7 @@
 BULK_OBJS := $(addprefix $(B)/es-bulk/, main.o config.o engine.o input.o \
 	route.o bulk.o buf.o response.o transport.o template.o mapping.o \
 	deadletter.o acks.o stats.o retry.o)
-BULK_LIBS := -lcurl -ljansson -lcrypto -lz -lm
+BULK_LIBS := -lcurl -ljansson -lssl -lcrypto -lz -lm
 
 BULK_TEST_OBJS := $(addprefix $(B)/es-bulk/, unit_test.o response.o bulk.o buf.o retry.o)
 
@@ -11,4 +11,4 @@ all: $(B)/tests/es-bulk-test
 
 $(B)/tests/es-bulk-test: $(BULK_TEST_OBJS) $(B)/lib/libkes.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BULK_TEST_OBJS) $(B)/lib/libkes.a -ljansson -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BULK_TEST_OBJS) $(B)/lib/libkes.a -ljansson -lz -lm

@@ -6,10 +6,10 @@
 #ifndef ESB_ROUTE_H
 #define ESB_ROUTE_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "config.h"
+#include "input.h"
 
 #define ROUTE_INDEX_MAX	256	/* Elasticsearch's limit is 255 bytes */
 #define ROUTE_ID_MAX	513	/* ... and 512 bytes for an _id */
@@ -28,12 +28,16 @@ struct route_out {
 	char reason[256];	/* ... and a sentence */
 };
 
+/* The top-level members route_record() reads (give them to input_parse). */
+const struct in_keys *route_keys(const struct route *r);
+
 /*
- * Route one parsed record whose exact line bytes are line/len.  Returns 0,
- * or -1 with out->error and out->reason set (the line is dead-lettered).
+ * Route one validated record (input_parse() with route_keys()) whose exact
+ * line bytes are line/len.  Returns 0, or -1 with out->error and
+ * out->reason set (the line is dead-lettered).
  */
-int route_record(struct route *r, json_t *rec, const char *line, size_t len,
-    struct route_out *out);
+int route_record(struct route *r, const struct in_record *rec, const char *line,
+    size_t len, struct route_out *out);
 
 /* The literal start of the index names this configuration produces (the
  * index template's pattern is this plus "*"); "" if the names start with a

@@ -196,7 +196,7 @@ template_install(struct transport *t, const struct config *cfg,
 		if (cc != CURLE_OK || status == 429 || status >= 500) {
 			int64_t d;
 
-			if (cc != CURLE_OK && transport_tls_fatal(cc)) {
+			if (cc != CURLE_OK && http_tls_fatal(cc)) {
 				log_err("%s: TLS: %s", host, errbuf);
 				free(body);
 				return KES_EXIT_UNAVAIL;

@@ -374,6 +374,8 @@ transport_done(struct transport *t, struct tx_result *r)
 	r->truncated = s->resp.truncated;
 	r->seconds = (double)(ts_now_ms() - s->start_ms) / 1000;
 	r->sent = s->sent;
+	r->gzipped = t->cfg->gzip;
+	r->wire = t->cfg->gzip ? s->gz.data : NULL;
 	curl_multi_remove_handle(t->multi, s->easy);
 	return 1;
 }
@@ -443,12 +445,4 @@ transport_request(struct transport *t, size_t host, const char *method,
 	*resp = t->sync_resp.data ? t->sync_resp.data : "";
 	*resp_len = t->sync_resp.len;
 	return cc;
-}
-
-int
-transport_tls_fatal(CURLcode cc)
-{
-	return cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
-	    cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_SSL_CIPHER ||
-	    cc == CURLE_SSL_ISSUER_ERROR || cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }

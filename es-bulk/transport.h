@@ -29,6 +29,8 @@ struct tx_result {
 	int truncated;
 	double seconds;
 	size_t sent;		/* bytes on the wire (compressed) */
+	const char *wire;	/* the request body as sent (gzip with --gzip, */
+	int gzipped;		/* then set), valid until transport_release() */
 };
 
 /* NULL after printing why. */
@@ -45,8 +47,10 @@ size_t transport_pick(struct transport *t);
 /* Free request slots (0 .. workers). */
 size_t transport_idle(const struct transport *t);
 size_t transport_busy(const struct transport *t);
-/* Start POST /_bulk with body (not copied: keep it until the result is
- * released).  0, or -1 (no idle slot, or libcurl/zlib failure, logged). */
+/* Start POST /_bulk with body.  With --gzip the body is compressed into the
+ * slot and may be freed as soon as this returns (tx_result.wire then holds
+ * it, compressed); without, it is not copied: keep it until the result is
+ * released.  0, or -1 (no idle slot, or libcurl/zlib failure, logged). */
 int transport_send(struct transport *t, const char *body, size_t len, void *user);
 /*
  * Run transfers, waiting at most timeout_ms for network activity or for fd
@@ -73,7 +77,5 @@ CURLcode transport_request(struct transport *t, size_t host, const char *method,
 
 
 
-/* A TLS setup error that no retry can fix (bad CA, bad client cert). */
-int transport_tls_fatal(CURLcode cc);
 
 #endif

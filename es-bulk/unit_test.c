@@ -2,12 +2,14 @@
  * unit_test.c - table-driven unit tests of es-bulk's pure modules: the
  * bulk response parser (on responses captured from real Elasticsearch 8
  * and OpenSearch 2 nodes, tests/data/es-bulk/responses), item
- * classification, backoff, batch keep/split, UTF-8 checks and escaping.
+ * classification, backoff, batch keep/split/shed, UTF-8 checks and
+ * escaping.
  * Usage: es-bulk-test RESPONSES_DIR; prints FAIL lines and "ALL OK".
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "retry.h"
 #include "buf.h"
@@ -173,6 +175,31 @@ test_responses(const char *dir)
 		}
 		CHECK(response_parse(ok3, strlen(ok3), 3, ESB_OP_INDEX, res, &all_ok,
 		    err, sizeof(err)) == 0 && all_ok == 1);
+		/* the usual answer, read without a tree: statuses and verdicts
+		 * as the parser gives them */
+		CHECK(res[0].status == 201 && res[1].status == 200 && res[2].status == 201);
+		CHECK(res[1].verdict == V_OK && res[1].type[0] == '\0');
+		{
+			static const char create2[] = "{\"errors\":false,\"items\":["
+			    "{\"create\":{\"status\":201}},{\"create\":{\"status\":201}}]}";
+			/* near misses go to the parser, which decides as before */
+			static const char ws[] = "{\"errors\":false, \"items\":["
+			    "{\"index\":{\"status\":201}},{\"index\":{\"status\":201}}]}";
+			static const char conflict[] = "{\"errors\":true,\"items\":["
+			    "{\"create\":{\"status\":409}},{\"create\":{\"status\":201}}]}";
+
+			CHECK(response_parse(create2, strlen(create2), 2, ESB_OP_CREATE, res,
+			    &all_ok, err, sizeof(err)) == 0 && all_ok == 1);
+			CHECK(response_parse(create2, strlen(create2) - 1, 2, ESB_OP_CREATE, res,
+			    &all_ok, err, sizeof(err)) < 0);
+			CHECK(response_parse(ws, strlen(ws), 2, ESB_OP_INDEX, res,
+			    &all_ok, err, sizeof(err)) == 0 && all_ok == 1);
+			CHECK(response_parse(conflict, strlen(conflict), 2, ESB_OP_CREATE, res,
+			    &all_ok, err, sizeof(err)) == 0 && all_ok == 1 && res[0].status == 409);
+			CHECK(response_parse(conflict, strlen(conflict), 2, ESB_OP_INDEX, res,
+			    &all_ok, err, sizeof(err)) == 0 && all_ok == 0 &&
+			    res[0].verdict == V_REJECT);
+		}
 	}
 }
 
@@ -279,6 +306,43 @@ test_batches(void)
 	CHECK(b->body.len == 2 * (alen + 8));
 	CHECK(memcmp(b->body.data + b->items[1].off, action, alen) == 0);
 	batch_free(nb);
+	batch_free(b);
+
+	/* a body shed while in flight comes back from its gzip copy */
+	b = batch_new(4);
+	for (unsigned i = 0; i < 50; i++) {
+		alen = bulk_action(action, ESB_OP_INDEX, "idx", "id");
+		snprintf(doc, sizeof(doc), "{\"i\":%u}", i);
+		CHECK(batch_add(b, &(struct item){.seq = i + 1}, action, alen, doc,
+		    strlen(doc)) == 0);
+	}
+	{
+		unsigned char gz[4096];
+		z_stream z = {0};
+		char *copy = malloc(b->body.len);
+		size_t len = b->body.len, gzlen;
+
+		CHECK(copy != NULL && deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8,
+		    Z_DEFAULT_STRATEGY) == Z_OK);
+		z.next_in = (Bytef *)b->body.data;
+		z.avail_in = (uInt)len;
+		z.next_out = gz;
+		z.avail_out = sizeof(gz);
+		CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+		gzlen = sizeof(gz) - z.avail_out;
+		deflateEnd(&z);
+		if (copy)
+			memcpy(copy, b->body.data, len);
+		batch_shed(b);
+		CHECK(b->shed && b->body.data == NULL && batch_body_len(b) == len);
+		CHECK(batch_unshed(b, (const char *)gz, gzlen / 2) < 0);	/* cut */
+		CHECK(b->shed);
+		CHECK(batch_unshed(b, (const char *)gz, gzlen) == 0);
+		CHECK(!b->shed && b->body.len == len && copy &&
+		    memcmp(b->body.data, copy, len) == 0);
+		CHECK(strncmp(item_doc(b, &b->items[49]), "{\"i\":49}", 8) == 0);
+		free(copy);
+	}
 	batch_free(b);
 
 	/* a batch holds batch_docs items; a big item goes alone */

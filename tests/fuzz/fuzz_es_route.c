@@ -1,6 +1,7 @@
 /*
  * fuzz_es_route.c - libFuzzer harness of es-bulk's per-line routing
- * (es-bulk/route.c): every NDJSON input line is parsed and given an index
+ * (es-bulk/route.c): every NDJSON input line is validated and scanned
+ * (es-bulk/input.c, lib/jscan) and given an index
  * name (record_type + the record's time, or an --index TEMPLATE with
  * {field} and %Y-style parts) and an _id (hash of the line, --id-field, or
  * none).  Both the line and the template are fuzzed.
@@ -31,7 +32,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *line;
 	char *tmpl = NULL;
 	size_t len;
-	json_t *rec;
+	struct in_record rec;
+	const char *error;
+	char reason[512];
 
 	if (size < 1)
 		return 0;
@@ -71,10 +74,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	(void)route_literal_prefix(r);
-	rec = json_loadb(line, len, 0, NULL);
-	if (rec != NULL) {
+	rec.val = calloc(route_keys(r)->n + 1, sizeof(*rec.val));
+	if (rec.val == NULL) {
+		route_destroy(r);
+		free(tmpl);
+		return 0;
+	}
+	if (input_parse(line, len, route_keys(r), &rec, &error, reason, sizeof(reason)) < 0) {
+		CHECK(error != NULL && strnlen(reason, sizeof(reason)) < sizeof(reason));
+	} else {
 		memset(&out, 0, sizeof(out));
-		if (route_record(r, rec, line, len, &out) == 0) {
+		if (route_record(r, &rec, line, len, &out) == 0) {
 			size_t il = strnlen(out.index, sizeof(out.index));
 
 			CHECK(il > 0 && il < sizeof(out.index));
@@ -84,8 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(out.error != NULL);
 			CHECK(strnlen(out.reason, sizeof(out.reason)) < sizeof(out.reason));
 		}
-		json_decref(rec);
 	}
+	free(rec.val);
 	route_destroy(r);
 	free(tmpl);
 	return 0;
