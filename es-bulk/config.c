@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "log.h"
@@ -145,6 +146,7 @@ print_version(void)
 	printf("jansson %s\n", JANSSON_VERSION);
 	printf("%s\n", curl_version());
 	printf("zlib %s\n", zlibVersion());
+	printf("libdeflate %s\n", LIBDEFLATE_VERSION_STRING);
 	printf("%s\n", OPENSSL_VERSION_TEXT);
 }
 

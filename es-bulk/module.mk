@@ -3,7 +3,7 @@
 BULK_OBJS := $(addprefix $(B)/es-bulk/, main.o config.o engine.o input.o \
 	route.o bulk.o buf.o response.o transport.o template.o mapping.o \
 	deadletter.o acks.o stats.o retry.o)
-BULK_LIBS := -lcurl -ljansson -lssl -lcrypto -lz -lm
+BULK_LIBS := -lcurl -ljansson -lssl -lcrypto -ldeflate -lz -lm
 
 BULK_TEST_OBJS := $(addprefix $(B)/es-bulk/, unit_test.o response.o bulk.o buf.o retry.o)
 
