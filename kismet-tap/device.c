@@ -237,90 +237,45 @@ device_basics(const struct device_view *dv, char mac[32], int64_t *last, const c
 
 /* ---- the line ---------------------------------------------------------- */
 
-static int
-reserve(struct device_line *o, size_t more)
-{
-	size_t cap;
-	char *s;
-
-	if (o->len + more <= o->cap)
-		return 0;
-	cap = o->cap ? o->cap : 1024;
-	while (cap < o->len + more)
-		cap *= 2;
-	if ((s = realloc(o->s, cap)) == NULL)
-		return -1;
-	o->s = s;
-	o->cap = cap;
-	return 0;
-}
-
+/* n bytes that fit: the caller reserved them */
 static void
-put(struct device_line *o, const char *s, size_t n)
+put(struct buf *o, const char *s, size_t n)
 {
-	memcpy(o->s + o->len, s, n);
+	memcpy(o->data + o->len, s, n);
 	o->len += n;
 }
 
 #define PUT_LIT(o, lit) put((o), lit, sizeof(lit) - 1)
 
-/* ,"key": */
+/* ,"key": and room for extra more bytes */
 static int
-put_key(struct device_line *o, const char *key, size_t extra)
+put_key(struct buf *o, const char *key, size_t extra)
 {
 	size_t n = strlen(key);
-
 	char sep = o->len == 0 ? '{' : ',';
 
-	if (reserve(o, n + 4 + extra) < 0)
+	if (buf_reserve(o, n + 4 + extra) < 0)
 		return -1;
-	o->s[o->len++] = sep;
-	o->s[o->len++] = '"';
+	o->data[o->len++] = sep;
+	o->data[o->len++] = '"';
 	put(o, key, n);
-	o->s[o->len++] = '"';
-	o->s[o->len++] = ':';
-	return 0;
-}
-
-/* A JSON string of n bytes of valid UTF-8 text. */
-static int
-put_string(struct device_line *o, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (reserve(o, 6 * n + 2) < 0)
-		return -1;
-	o->s[o->len++] = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			o->s[o->len++] = '\\';
-			o->s[o->len++] = (char)c;
-		} else if (c < 0x20) {
-			put(o, "\\u00", 4);
-			o->s[o->len++] = hex[c >> 4];
-			o->s[o->len++] = hex[c & 15];
-		} else {
-			o->s[o->len++] = (char)c;
-		}
-	}
-	o->s[o->len++] = '"';
+	o->data[o->len++] = '"';
+	o->data[o->len++] = ':';
 	return 0;
 }
 
 static int
-put_str_field(struct device_line *o, const char *key, const char *val)
+put_str_field(struct buf *o, const char *key, const char *val)
 {
 	if (val == NULL)
 		return 0;
-	return put_key(o, key, 0) < 0 ? -1 : put_string(o, val, strlen(val));
+	return put_key(o, key, 0) < 0 ? -1 : buf_append_json(o, val, strlen(val), NULL);
 }
 
 /* A string field straight from the message: an unescaped span is already
  * valid JSON string content. */
 static int
-put_span_field(struct device_line *o, const char *key, const struct jspan *v)
+put_span_field(struct buf *o, const char *key, const struct jspan *v)
 {
 	char *buf;
 	long n;
@@ -331,9 +286,9 @@ put_span_field(struct device_line *o, const char *key, const struct jspan *v)
 	if (!v->escaped) {
 		if (put_key(o, key, v->n + 2) < 0)
 			return -1;
-		o->s[o->len++] = '"';
+		o->data[o->len++] = '"';
 		put(o, v->s, v->n);
-		o->s[o->len++] = '"';
+		o->data[o->len++] = '"';
 		return 0;
 	}
 	if ((buf = malloc(v->n + 1)) == NULL)
@@ -345,7 +300,7 @@ put_span_field(struct device_line *o, const char *key, const struct jspan *v)
 }
 
 static int
-put_int_field(struct device_line *o, const char *key, int64_t v)
+put_int_field(struct buf *o, const char *key, int64_t v)
 {
 	char num[24];
 	int n = snprintf(num, sizeof(num), "%lld", (long long)v);
@@ -386,7 +341,7 @@ real_text(char *out, size_t cap, double d)
 }
 
 static int
-put_real_field(struct device_line *o, const char *key, double v)
+put_real_field(struct buf *o, const char *key, double v)
 {
 	char num[48];
 	int n = real_text(num, sizeof(num), v);
@@ -399,7 +354,7 @@ put_real_field(struct device_line *o, const char *key, double v)
 
 /* location/last: [lon, lat], fix >= 2, not [0,0], in range. */
 static int
-put_location(struct device_line *o, const struct device_view *dv)
+put_location(struct buf *o, const struct device_view *dv)
 {
 	const struct jspan *g = &dv->f[DF_GEO];
 	struct jscan js;
@@ -434,7 +389,7 @@ put_location(struct device_line *o, const struct device_view *dv)
 	put(o, a, (size_t)na);
 	PUT_LIT(o, ",\"lon\":");
 	put(o, b, (size_t)nb);
-	o->s[o->len++] = '}';
+	o->data[o->len++] = '}';
 	if (put_real_field(o, "latitude", lat) < 0 || put_real_field(o, "longitude", lon) < 0)
 		return -1;
 	/* altitude only with a 3D fix: a 2D fix reports 0 */
@@ -444,7 +399,7 @@ put_location(struct device_line *o, const struct device_view *dv)
 }
 
 int
-device_line(const struct device_view *dv, const char *sensor, struct device_line *o,
+device_line(const struct device_view *dv, const char *sensor, struct buf *o,
     const char **why)
 {
 	char mac[32], ts[TS_ISO_LEN];
@@ -496,20 +451,12 @@ device_line(const struct device_view *dv, const char *sensor, struct device_line
 	if (has_sig && has_noise)
 		rc |= put_int_field(o, "snr_db", sig - noise);
 	rc |= put_location(o, dv);
-	if (rc != 0 || reserve(o, 3) < 0) {
+	if (rc != 0 || buf_reserve(o, 3) < 0) {
 		*why = "out of memory";
 		return -1;
 	}
-	o->s[o->len++] = '}';
-	o->s[o->len++] = '\n';
-	o->s[o->len] = '\0';
+	o->data[o->len++] = '}';
+	o->data[o->len++] = '\n';
+	o->data[o->len] = '\0';
 	return 0;
-}
-
-void
-device_line_free(struct device_line *o)
-{
-	free(o->s);
-	o->s = NULL;
-	o->len = o->cap = 0;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "jscan.h"
 
 /* The fields read, by their Kismet path (project.c sends the same list). */
@@ -33,12 +34,6 @@ struct device_view {
 	size_t err_off;			/* and where */
 };
 
-/* A growing line buffer, reused from record to record. */
-struct device_line {
-	char *s;
-	size_t len, cap;
-};
-
 /* Read a device message.  0, or -1 when it is not valid JSON or not an
  * object (*why, and dv->err/err_off for invalid JSON). */
 int device_scan(struct device_view *dv, const char *text, size_t len, const char **why);
@@ -52,12 +47,10 @@ int device_ident(const struct device_view *dv, char *key, size_t keycap,
 int device_basics(const struct device_view *dv, char mac[32], int64_t *last,
     const char **why);
 
-/* Replace out's content with the device record line ('\n' included).
- * sensor may be NULL (left out).  0, or -1 and *why. */
+/* Replace out's content with the device record line ('\n' included, and
+ * a NUL after it).  sensor may be NULL (left out).  0, or -1 and *why. */
 int device_line(const struct device_view *dv, const char *sensor,
-    struct device_line *out, const char **why);
-
-void device_line_free(struct device_line *out);
+    struct buf *out, const char **why);
 
 /* The paths read, in enum order (the REST/eventbus "fields" list). */
 extern const char *const device_paths[DF_LOCFIX + 2];

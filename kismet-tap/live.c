@@ -178,12 +178,12 @@ after_poll(struct live *L, int rc)
 	}
 }
 
+/* After a websocket message was handed on (rc from tap_*_text): stop on a
+ * failed stdout, pause both sockets while stdout is full. */
 static int
-on_event(void *arg, const char *json, size_t len)
+after_message(struct live *L, int rc)
 {
-	struct live *L = arg;
-
-	if (tap_event_text(L->t, json, len, "eventbus") < 0) {
+	if (rc < 0) {
 		L->rc = KES_EXIT_IOERR;
 		L->stop = 1;
 		return -1;
@@ -195,22 +195,21 @@ on_event(void *arg, const char *json, size_t len)
 	return 0;
 }
 
+static int
+on_event(void *arg, const char *json, size_t len)
+{
+	struct live *L = arg;
+
+	return after_message(L, tap_event_text(L->t, json, len, "eventbus"));
+}
+
 /* --monitor-ws: each message is one device, de-duplicated with the polls */
 static int
 on_monitor(void *arg, const char *json, size_t len)
 {
 	struct live *L = arg;
 
-	if (tap_device_text(L->t, json, len, "monitor") < 0) {
-		L->rc = KES_EXIT_IOERR;
-		L->stop = 1;
-		return -1;
-	}
-	if (output_full(&L->t->out)) {
-		eventbus_pause(L->eb, 1);
-		eventbus_pause(L->mon, 1);
-	}
-	return 0;
+	return after_message(L, tap_device_text(L->t, json, len, "monitor"));
 }
 
 static void

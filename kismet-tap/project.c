@@ -228,17 +228,17 @@ json_t *
 project_device(const json_t *dev, const char *sensor, const char **why)
 {
 	struct device_view dv;
-	struct device_line line = { NULL, 0, 0 };
+	struct buf line = { NULL, 0, 0 };
 	char *text = device_text(dev, &dv, why);
 	json_t *rec = NULL;
 
 	if (text == NULL)
 		return NULL;
 	if (device_line(&dv, sensor, &line, why) == 0 &&
-	    (rec = json_loadb(line.s, line.len, 0, NULL)) == NULL)
+	    (rec = json_loadb(line.data, line.len, 0, NULL)) == NULL)
 		*why = "cannot build the record";
 	free(text);
-	device_line_free(&line);
+	buf_free(&line);
 	return rec;
 }
 

@@ -30,7 +30,7 @@ tap_free(struct tap *t)
 {
 	output_free(&t->out);
 	dedup_free(&t->dd);
-	device_line_free(&t->line);
+	buf_free(&t->line);
 	free(t->sensor);
 	t->sensor = NULL;
 }
@@ -134,7 +134,7 @@ tap_device_text(struct tap *t, const char *text, size_t len, const char *where)
 			return 0;
 		}
 		t->st.devices_out++;
-		return tap_line(t, t->line.s, t->line.len);
+		return tap_line(t, t->line.data, t->line.len);
 	}
 	/* --raw: Kismet's whole object, so a tree after all */
 	if ((dev = json_loadb(text, len, 0, NULL)) == NULL) {

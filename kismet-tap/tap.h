@@ -29,7 +29,7 @@ struct tap {
 	struct output out;
 	struct dedup dd;
 	char *sensor;		/* NULL until known */
-	struct device_line line;	/* the record being written */
+	struct buf line;		/* the record being written */
 	struct tap_stats st;
 };
 

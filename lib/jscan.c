@@ -9,6 +9,8 @@
  */
 #include "jscan.h"
 
+#include "buf.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -79,39 +81,6 @@ jscan_init(struct jscan *js, const void *buf, size_t len)
 	js->err = NULL;
 	js->err_off = 0;
 	js->depth = 0;
-}
-
-/* One UTF-8 sequence starting at p (a byte >= 0x80): its length, or 0. */
-static size_t
-utf8_seq(const unsigned char *p, const unsigned char *e)
-{
-	unsigned c = p[0];
-	size_t n, i;
-	unsigned cp;
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if ((size_t)(e - p) < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
 }
 
 static int
@@ -194,7 +163,7 @@ scan_string(struct jscan *js, struct jspan *v)
 		case 3:
 			return fail(js, p, "control character in a string");
 		default:
-			if ((n = utf8_seq(p, e)) == 0)
+			if ((n = utf8_seq(p, (size_t)(e - p))) == 0)
 				return fail(js, p, "invalid UTF-8 in a string");
 			p += n;
 		}

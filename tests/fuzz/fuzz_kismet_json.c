@@ -56,7 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pseudo ps;
 	struct device_view dv;
-	struct device_line line = { NULL, 0, 0 };
+	struct buf line = { NULL, 0, 0 };
 	const char *why = NULL;
 	char key[512];
 	int64_t last, pkts;
@@ -76,14 +76,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (device_ident(&dv, key, sizeof(key), &last, &pkts, &why) == 0)
 			CHECK(key[0] != '\0');
 		if (device_line(&dv, "sensor-1", &line, &why) == 0) {
-			CHECK(line.len > 0 && line.s[line.len - 1] == '\n');
-			CHECK((from_text = json_loadb(line.s, line.len, 0, NULL)) != NULL);
+			CHECK(line.len > 0 && line.data[line.len - 1] == '\n');
+			CHECK((from_text = json_loadb(line.data, line.len, 0, NULL)) != NULL);
 		}
 	}
 	v = json_loadb((const char *)data + 1, size - 1, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 	if (v == NULL) {
 		json_decref(from_text);
-		device_line_free(&line);
+		buf_free(&line);
 		return 0;
 	}
 	/* jansson takes a raw NUL byte after a number; jscan does not */
@@ -93,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK((from_tree == NULL) == (from_text == NULL) &&
 		    (from_tree == NULL || json_equal(from_tree, from_text)));
 	json_decref(from_text);
-	device_line_free(&line);
+	buf_free(&line);
 	emit(from_tree, &ps);
 	if (scanned)
 		emit(project_raw(v, &dv, "sensor-1", &why), &ps);

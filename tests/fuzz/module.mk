@@ -42,7 +42,7 @@ FUZZ_LIBS_es_config := -lcurl -ljansson -lcrypto -lz -lm
 endif
 ifneq ($(wildcard es-bulk/route.c),)
 FUZZ_ALL += es_route
-FUZZ_SRC_es_route := es-bulk/route.c es-bulk/input.c es-bulk/buf.c
+FUZZ_SRC_es_route := es-bulk/route.c es-bulk/input.c
 FUZZ_LIBS_es_route := -ljansson -lcrypto -lm
 endif
 FUZZ_TARGETS ?= $(FUZZ_ALL)

@@ -8,16 +8,12 @@
  *   DIR/node.yml  node settings (written by scripts/search-node)
  *   DIR/http.port, DIR/transport.port  written once the node listens
  */
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 
 import org.elasticsearch.common.logging.LogConfigurator;
 import org.elasticsearch.common.settings.Settings;
@@ -36,18 +32,11 @@ public final class Es7Node {
     }
 
     public static void main(String[] args) {
-        try {
-            run(args);
-        } catch (Throwable t) {
-            // a node that failed to start may have left non-daemon threads
-            t.printStackTrace();
-            System.err.flush();
-            Runtime.getRuntime().halt(1);
-        }
+        NodeRunner.main(args, Es7Node::build);
     }
 
     @SuppressWarnings("unchecked")
-    private static void run(String[] args) throws Exception {
+    private static NodeRunner.Handle build(String[] args) throws Exception {
         Path dir = Paths.get(args[0]).toAbsolutePath();
         List<Class<? extends Plugin>> plugins = new ArrayList<>();
         for (int i = 1; i < args.length; i++)
@@ -64,30 +53,24 @@ public final class Es7Node {
             () -> settings.get("node.name", "kes-node"));
 
         final Node node = new KesNode(env, plugins);
-        final CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                node.close();
-            } catch (Exception e) {
-                e.printStackTrace();
+        return new NodeRunner.Handle() {
+            public void start() throws Exception {
+                node.start();
             }
-            done.countDown();
-        }));
-        node.start();
 
-        int http = node.injector().getInstance(HttpServerTransport.class)
-            .boundAddress().publishAddress().getPort();
-        int transport = node.injector().getInstance(TransportService.class)
-            .boundAddress().publishAddress().getPort();
-        writeAtomic(dir.resolve("transport.port"), Integer.toString(transport));
-        writeAtomic(dir.resolve("http.port"), Integer.toString(http));
-        System.out.println("search-node: listening http=" + http + " transport=" + transport);
-        done.await();
-    }
+            public void close() throws Exception {
+                node.close();
+            }
 
-    private static void writeAtomic(Path p, String s) throws Exception {
-        Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
-        Files.write(tmp, (s + "\n").getBytes(StandardCharsets.US_ASCII));
-        Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            public int httpPort() {
+                return node.injector().getInstance(HttpServerTransport.class)
+                    .boundAddress().publishAddress().getPort();
+            }
+
+            public int transportPort() {
+                return node.injector().getInstance(TransportService.class)
+                    .boundAddress().publishAddress().getPort();
+            }
+        };
     }
 }

@@ -1,10 +1,11 @@
 /*
- * buf.h - a growable byte buffer for request bodies and output lines, plus
- * the JSON string escaping and UTF-8 checks that es-bulk needs around it.
+ * buf.h - a growable byte buffer (es-bulk's request bodies and dead-letter
+ * lines, kismet-tap's record lines), JSON string escaping, and the UTF-8
+ * rules every JSON check here uses (jscan included).
  * The buffer owns data; buf_free() releases it.
  */
-#ifndef ESB_BUF_H
-#define ESB_BUF_H
+#ifndef KES_BUF_H
+#define KES_BUF_H
 
 #include <stddef.h>
 
