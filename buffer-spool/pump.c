@@ -177,15 +177,6 @@ commit(struct pump *p)
 	return 0;
 }
 
-static int
-blank(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
 /* One read from stdin, and every complete line into the spool. */
 static void
 read_input(struct pump *p)
@@ -215,7 +206,7 @@ read_input(struct pump *p)
 			p->n_rejected++;
 			continue;
 		}
-		if (blank(line.data, line.len)) {
+		if (lr_blank(line.data, line.len)) {
 			p->n_blank++;
 			continue;
 		}

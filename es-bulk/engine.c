@@ -180,7 +180,7 @@ take_line(struct engine *e, const struct in_line *l, int toolong)
 	size_t alen;
 
 	e->st.lines++;
-	if (!toolong && input_blank(l->data, l->len)) {
+	if (!toolong && lr_blank(l->data, l->len)) {
 		e->st.empty++;
 		goto covered;
 	}

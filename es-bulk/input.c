@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,120 +179,12 @@ input_fill(struct input *in)
 	return 0;
 }
 
-int
-input_blank(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
 /* ---- line validation ----------------------------------------------------- */
 
 int
 input_key_eq(const struct jspan *k, const char *name, size_t len)
 {
-	char small[512], *buf = small;
-	long m;
-
-	if (!k->escaped)
-		return k->n == len && memcmp(k->s, name, len) == 0;
-	if (len > k->n)
-		return 0;	/* escapes only make a key shorter */
-	if (k->n + 8 > sizeof(small) && (buf = malloc(k->n + 8)) == NULL)
-		return 0;
-	m = jspan_string(k, buf, k->n + 8);
-	m = m >= 0 && (size_t)m == len && memcmp(buf, name, len) == 0;
-	if (buf != small)
-		free(buf);
-	return (int)m;
-}
-
-/* Does an escaped key hold \u0000 (jansson refuses such keys)? */
-static int
-has_u0000(const struct jspan *k)
-{
-	for (size_t i = 0; i + 1 < k->n; i++) {
-		if (k->s[i] != '\\')
-			continue;
-		if (k->s[i + 1] == 'u' && i + 5 < k->n && memcmp(k->s + i + 2, "0000", 4) == 0)
-			return 1;
-		i++;	/* the escaped character */
-	}
-	return 0;
-}
-
-/* Would jansson (integers as reals) refuse this number as out of range? */
-static int
-number_overflows(const struct jspan *v)
-{
-	double d;
-
-	/* Below 300 digits and without an exponent no literal overflows. */
-	if (v->n < 300 && memchr(v->s, 'e', v->n) == NULL && memchr(v->s, 'E', v->n) == NULL)
-		return 0;
-	if (jspan_double(v, &d) < 0)
-		return 1;
-	return isinf(d);
-}
-
-/*
- * One whole value at js, validated as jansson would.  Containers are walked
- * without recursion: one bit per open level (1 = object).  0 or -1 (a scan
- * error in js, or *why set).
- */
-static int
-walk_value(struct jscan *js, const char **why)
-{
-	unsigned char stack[(JSCAN_MAX_DEPTH + 7) / 8];
-	unsigned depth = 0;
-	struct jspan v, key;
-	int r;
-
-	for (;;) {
-		enum jscan_type t = jscan_peek(js);
-
-		if (t == JSCAN_OBJECT || t == JSCAN_ARRAY) {
-			if (depth >= JSCAN_MAX_DEPTH) {
-				*why = "nesting too deep";
-				return -1;
-			}
-			if ((t == JSCAN_OBJECT ? jscan_object(js) : jscan_array(js)) < 0)
-				return -1;
-			if (t == JSCAN_OBJECT)
-				stack[depth / 8] |= (unsigned char)(1u << (depth % 8));
-			else
-				stack[depth / 8] &= (unsigned char)~(1u << (depth % 8));
-			depth++;
-		} else {
-			if (jscan_value(js, &v) < 0)
-				return -1;
-			if (v.type == JSCAN_NUMBER && number_overflows(&v)) {
-				*why = "real number overflow";
-				return -1;
-			}
-		}
-		/* the next value: in the innermost open container, or done */
-		for (;;) {
-			int obj;
-
-			if (depth == 0)
-				return 0;
-			obj = stack[(depth - 1) / 8] >> ((depth - 1) % 8) & 1;
-			r = obj ? jscan_member(js, &key) : jscan_element(js);
-			if (r < 0)
-				return -1;
-			if (r == 1) {
-				if (obj && key.escaped && has_u0000(&key)) {
-					*why = "NUL byte in object key not supported";
-					return -1;
-				}
-				break;
-			}
-			depth--;
-		}
-	}
+	return jspan_eqn(k, name, len);
 }
 
 /* Scan a line expected to be an object, filling rec.  0, 1 when it is a
@@ -303,15 +194,15 @@ static int
 scan_line(const char *s, size_t n, const struct in_keys *keys, struct in_record *rec)
 {
 	struct jscan js;
-	struct jspan key, v;
-	const char *why = NULL;
+	struct jspan key;
 	int r;
 
 	jscan_init(&js, s, n);
+	js.flags = JSCAN_JANSSON;	/* refuse what jansson refuses */
 	for (size_t i = 0; i < keys->n; i++)
 		rec->val[i].type = JSCAN_NONE;
 	if (jscan_peek(&js) != JSCAN_OBJECT) {
-		if (walk_value(&js, &why) < 0 || jscan_end(&js) < 0)
+		if (jscan_value(&js, NULL) < 0 || jscan_end(&js) < 0)
 			return -1;
 		return 1;
 	}
@@ -321,30 +212,12 @@ scan_line(const char *s, size_t n, const struct in_keys *keys, struct in_record 
 	while ((r = jscan_member(&js, &key)) == 1) {
 		size_t k;
 
-		if (key.escaped && has_u0000(&key))
-			return -1;
 		for (k = 0; k < keys->n; k++)
 			if (input_key_eq(&key, keys->name[k], keys->len[k]))
 				break;
-		if (k == keys->n) {
-			if (walk_value(&js, &why) < 0)
-				return -1;
-			continue;
-		}
-		/* a wanted member: its span (the value starts after blanks) */
-		jscan_peek(&js);
-		v.s = (const char *)js.p;
-		if (walk_value(&js, &why) < 0)
+		/* a wanted member keeps its span (the last duplicate wins) */
+		if (jscan_value(&js, k == keys->n ? NULL : &rec->val[k]) < 0)
 			return -1;
-		v.n = (size_t)((const char *)js.p - v.s);
-		/* re-scan the (small, valid) value for its type and span */
-		{
-			struct jscan one;
-
-			jscan_init(&one, v.s, v.n);
-			if (jscan_value(&one, &rec->val[k]) < 0)
-				return -1;
-		}
 	}
 	if (r < 0)
 		return -1;

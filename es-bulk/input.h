@@ -42,9 +42,6 @@ int input_fill(struct input *in);
 const char *input_name(const struct input *in, uint32_t src);
 uint64_t input_bytes(const struct input *in);
 
-/* Whitespace only (or nothing)? */
-int input_blank(const char *s, size_t n);
-
 /* Top-level member names whose values the caller wants from each line
  * (route.c asks for the time, id and --index fields). */
 struct in_keys {

@@ -263,12 +263,12 @@ find_member(const struct jspan *obj, const char *name, size_t len, struct jspan 
 {
 	struct jscan js;
 	struct jspan key;
-	int found = 0, r;
+	int found = 0;
 
 	jscan_init(&js, obj->s, obj->n);
 	if (jscan_object(&js) < 0)
 		return 0;
-	while ((r = jscan_member(&js, &key)) == 1) {
+	while (jscan_member(&js, &key) == 1) {
 		if (input_key_eq(&key, name, len)) {
 			if (jscan_value(&js, out) < 0)
 				return 0;

@@ -81,6 +81,7 @@ jscan_init(struct jscan *js, const void *buf, size_t len)
 	js->err = NULL;
 	js->err_off = 0;
 	js->depth = 0;
+	js->flags = 0;
 }
 
 static int
@@ -105,9 +106,10 @@ hex4(const unsigned char *p, unsigned *out)
 	return 0;
 }
 
-/* A string, p at the opening quote.  Leaves p after the closing quote. */
+/* A string, p at the opening quote.  Leaves p after the closing quote.
+ * key: it is an object key (JSCAN_JANSSON refuses \u0000 in one). */
 static int
-scan_string(struct jscan *js, struct jspan *v)
+scan_string(struct jscan *js, struct jspan *v, int key)
 {
 	const unsigned char *p = js->p + 1, *e = js->end, *s = p;
 	int escaped = 0;
@@ -147,6 +149,8 @@ scan_string(struct jscan *js, struct jspan *v)
 				if (e - p < 6 || hex4(p + 2, &u) < 0)
 					return fail(js, p, "invalid \\u escape");
 				p += 6;
+				if (u == 0 && key && (js->flags & JSCAN_JANSSON))
+					return fail(js, p - 6, "NUL byte in object key not supported");
 				if (u >= 0xdc00 && u <= 0xdfff)
 					return fail(js, p - 6, "invalid Unicode escape (lone low surrogate)");
 				if (u >= 0xd800 && u <= 0xdbff) {
@@ -174,6 +178,7 @@ static int
 scan_number(struct jscan *js, struct jspan *v)
 {
 	const unsigned char *p = js->p, *e = js->end, *s = p;
+	int exp = 0;
 
 	if (p < e && *p == '-')
 		p++;
@@ -193,6 +198,7 @@ scan_number(struct jscan *js, struct jspan *v)
 			p++;
 	}
 	if (p < e && (*p == 'e' || *p == 'E')) {
+		exp = 1;
 		p++;
 		if (p < e && (*p == '+' || *p == '-'))
 			p++;
@@ -200,6 +206,15 @@ scan_number(struct jscan *js, struct jspan *v)
 			return fail(js, p, "invalid number (no digit in the exponent)");
 		while (p < e && *p >= '0' && *p <= '9')
 			p++;
+	}
+	/* jansson reads every number as a double (integers as reals): below
+	 * 300 digits and without an exponent none overflows */
+	if ((js->flags & JSCAN_JANSSON) && ((size_t)(p - s) >= 300 || exp)) {
+		struct jspan n = { (const char *)s, (size_t)(p - s), JSCAN_NUMBER, 0 };
+		double d;
+
+		if (jspan_double(&n, &d) == 0 && isinf(d))
+			return fail(js, s, "real number overflow");
 	}
 	if (v) {
 		v->s = (const char *)s;
@@ -253,7 +268,7 @@ scan_scalar(struct jscan *js, struct jspan *v)
 {
 	switch (jscan_peek(js)) {
 	case JSCAN_STRING:
-		return scan_string(js, v);
+		return scan_string(js, v, 0);
 	case JSCAN_NUMBER:
 		return scan_number(js, v);
 	case JSCAN_TRUE:
@@ -276,7 +291,7 @@ scan_scalar(struct jscan *js, struct jspan *v)
 static int
 scan_container(struct jscan *js, struct jspan *v)
 {
-	unsigned char stack[(JSCAN_MAX_DEPTH + 7) / 8];
+	unsigned char stack[(JSCAN_MAX_DEPTH + 7) / 8] = { 0 };
 	const unsigned char *s = js->p;
 	unsigned depth = 0, base = js->depth;
 	int obj;
@@ -305,7 +320,7 @@ scan_container(struct jscan *js, struct jspan *v)
 		}
 		switch (*js->p) {	/* scan_scalar without the peek */
 		case '"':
-			if (scan_string(js, NULL) < 0)
+			if (scan_string(js, NULL, 0) < 0)
 				return -1;
 			break;
 		case '-': case '0': case '1': case '2': case '3': case '4':
@@ -350,7 +365,7 @@ key:
 			skip_ws(js);
 		if (js->p >= js->end || *js->p != '"')
 			return fail(js, js->p, "expected a string key");
-		if (scan_string(js, NULL) < 0)
+		if (scan_string(js, NULL, 1) < 0)
 			return -1;
 		if (js->p < js->end && *js->p != ':')
 			skip_ws(js);
@@ -453,7 +468,7 @@ jscan_member(struct jscan *js, struct jspan *key)
 		return r;
 	if (js->p >= js->end || *js->p != '"')
 		return fail(js, js->p, "expected a string key");
-	if (scan_string(js, key) < 0)
+	if (scan_string(js, key, 1) < 0)
 		return -1;
 	skip_ws(js);
 	if (js->p >= js->end || *js->p != ':')
@@ -527,7 +542,7 @@ jspan_string(const struct jspan *v, char *out, size_t cap)
 {
 	const unsigned char *p, *e;
 	size_t o = 0;
-	unsigned u, u2;
+	unsigned u = 0, u2 = 0;
 	char c;
 
 	if (v->type != JSCAN_STRING || cap == 0)
@@ -579,20 +594,30 @@ jspan_string(const struct jspan *v, char *out, size_t cap)
 }
 
 int
-jspan_eq(const struct jspan *v, const char *lit)
+jspan_eqn(const struct jspan *v, const char *s, size_t n)
 {
-	char buf[256];
-	size_t n = strlen(lit);
+	char small[256], *buf = small;
 	long m;
 
 	if (v->type != JSCAN_STRING)
 		return 0;
 	if (!v->escaped)
-		return v->n == n && memcmp(v->s, lit, n) == 0;
-	if (n >= sizeof(buf) || v->n > 6 * sizeof(buf))
-		return 0;	/* no literal we compare with is this long */
-	m = jspan_string(v, buf, sizeof(buf));
-	return m >= 0 && (size_t)m == n && memcmp(buf, lit, n) == 0;
+		return v->n == n && memcmp(v->s, s, n) == 0;
+	if (n > v->n)
+		return 0;	/* escapes only make a string shorter */
+	if (v->n + 1 > sizeof(small) && (buf = malloc(v->n + 1)) == NULL)
+		return 0;
+	m = jspan_string(v, buf, v->n + 1);
+	m = m >= 0 && (size_t)m == n && memcmp(buf, s, n) == 0;
+	if (buf != small)
+		free(buf);
+	return (int)m;
+}
+
+int
+jspan_eq(const struct jspan *v, const char *lit)
+{
+	return jspan_eqn(v, lit, strlen(lit));
 }
 
 int

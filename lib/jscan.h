@@ -11,7 +11,9 @@
  * U+10FFFF), escapes (a \u surrogate must be a proper pair), nesting at most
  * JSCAN_MAX_DEPTH.  Unlike jansson it takes numbers of any size (they are
  * only checked for grammar; converting is the caller's choice) and \u0000
- * inside strings (jspan_string() refuses to unescape it).
+ * inside strings (jspan_string() refuses to unescape it) -- unless the flag
+ * JSCAN_JANSSON is set, which refuses what jansson refuses: a number beyond
+ * a double, \u0000 in an object key.
  *
  *	struct jscan js;
  *	struct jspan key, v;
@@ -50,8 +52,11 @@ enum jscan_type {
 	JSCAN_NULL,
 };
 
+#define JSCAN_JANSSON	1u	/* flags: refuse exactly what jansson refuses */
+
 struct jscan {
 	const unsigned char *start, *p, *end;
+	unsigned flags;		/* JSCAN_JANSSON; jscan_init clears it */
 	const char *err;	/* NULL, or what was wrong */
 	size_t err_off;		/* where, in bytes from the start */
 	unsigned depth;		/* containers entered with jscan_object/array */
@@ -96,8 +101,10 @@ int jscan_end(struct jscan *js);
 /* Convenience: the whole buffer is exactly one valid JSON value. */
 int jscan_validate(const void *buf, size_t len, const char **err, size_t *err_off);
 
-/* String span content equals the NUL-terminated lit (escapes decoded). */
+/* String span content equals the NUL-terminated lit, or the n bytes at s
+ * (escapes decoded). */
 int jspan_eq(const struct jspan *v, const char *lit);
+int jspan_eqn(const struct jspan *v, const char *s, size_t n);
 
 /* Decode a string span into out (NUL-terminated).  Its length, or -1 if
  * it is not a string, does not fit in cap, or contains U+0000. */

@@ -148,3 +148,12 @@ lr_next_blocking(struct line_reader *lr, struct lr_line *out)
 			return -1;
 	}
 }
+
+int
+lr_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}

@@ -57,4 +57,8 @@ int lr_next_blocking(struct line_reader *lr, struct lr_line *out);
 /* Bytes buffered but not yet returned as lines. */
 size_t lr_pending(const struct line_reader *lr);
 
+/* A blank line: nothing but spaces, tabs and CRs.  Every tool skips such
+ * lines silently (they are not records, not errors). */
+int lr_blank(const char *s, size_t n);
+
 #endif

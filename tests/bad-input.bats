@@ -298,8 +298,9 @@ spool() {
 jstatus() { buffer-spool status "$@" --json; }
 # unspool BACKEND : every stored record, oldest first, through pass
 unspool() { buffer-spool pass "$(spool "$1")" </dev/null 2>/dev/null; }
-# nonempty FILE : the non-empty lines of FILE, CR of CRLF stripped (the reader's rule)
-nonempty() { sed 's/\r$//' "$1" | grep -av '^$' || true; }
+# nonempty FILE : the lines of FILE that are not blank (only spaces, tabs and
+# CRs: skipped by every tool), CR of CRLF stripped (the reader's rule)
+nonempty() { sed 's/\r$//' "$1" | LC_ALL=C grep -av $'^[ \t\r]*$' || true; }
 
 @test "buffer-spool: empty input and only newlines store nothing, exit 0 [both]" {
 	local b d=$BATS_TEST_TMPDIR

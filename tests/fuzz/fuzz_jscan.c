@@ -7,7 +7,8 @@
  * \u0000 in object keys, which jansson refuses) and stricter (a raw NUL byte after a number, which
  * jansson takes).  For a valid object, a walk with jscan_member must see
  * the same keys in the same order as jansson's object, decoded to the same
- * bytes, and the same numbers where both can read them.
+ * bytes, and the same numbers where both can read them.  With the flag
+ * JSCAN_JANSSON the verdicts must be the same, full stop.
  */
 #include <jansson.h>
 #include <math.h>
@@ -108,6 +109,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(strstr(je.text, "overflow") != NULL || strstr(je.text, "NUL") != NULL);
 	} else {
 		CHECK(err != NULL && off <= size);
+	}
+	/* JSCAN_JANSSON: exactly jansson's verdict (but for the raw NUL) */
+	{
+		struct jscan js;
+
+		jscan_init(&js, data, size);
+		js.flags = JSCAN_JANSSON;
+		ok = jscan_value(&js, NULL) == 0 && jscan_end(&js) == 0;
+		j = json_loadb((const char *)data, size,
+		    JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &je);
+		CHECK(ok == (j != NULL) || (j != NULL && memchr(data, '\0', size) != NULL));
+		json_decref(j);
 	}
 	return 0;
 }

@@ -230,6 +230,21 @@ test_jscan(void)
 	    i64 == INT64_MIN, "int64 min");
 	CHECK(jspan_int64(&(struct jspan){"9223372036854775808", 19, JSCAN_NUMBER, 0}, &i64) < 0,
 	    "int64 overflow refused");
+	/* JSCAN_JANSSON: what jansson refuses */
+	{
+		static const char *const only_plain[] = { "[1e400]", "{\"a\\u0000\":1}", "-1E+999" };
+
+		for (i = 0; i < sizeof(only_plain) / sizeof(only_plain[0]); i++) {
+			jscan_init(&js, only_plain[i], strlen(only_plain[i]));
+			r = jscan_value(&js, NULL);
+			jscan_init(&js, only_plain[i], strlen(only_plain[i]));
+			js.flags = JSCAN_JANSSON;
+			CHECK(r == 0 && jscan_value(&js, NULL) < 0, "JSCAN_JANSSON refuses %s", only_plain[i]);
+		}
+		jscan_init(&js, "[1e300,\"\\u0000\"]", 16);
+		js.flags = JSCAN_JANSSON;
+		CHECK(jscan_value(&js, NULL) == 0, "JSCAN_JANSSON takes 1e300 and U+0000 in a value");
+	}
 }
 
 int
