@@ -1,7 +1,9 @@
 /*
  * search-node launcher for OpenSearch: boots one in-process OpenSearch node
  * from jars on the classpath (no distribution tarball), with the modules
- * given on the command line loaded as classpath plugins.
+ * given on the command line loaded as classpath plugins.  Also the launcher
+ * of Elasticsearch 7 (Es7Node): scripts/search-node compiles this file with
+ * org.opensearch renamed org.elasticsearch, the API OpenSearch forked.
  *
  * usage: java -cp CP OsNode DIR PLUGIN_CLASS...
  *   DIR/node.yml  node settings (written by scripts/search-node)
