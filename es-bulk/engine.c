@@ -765,7 +765,7 @@ engine_run(const struct config *cfg)
 		goto out;
 	}
 	if (cfg->template_only && cfg->dry_run) {
-		char *t = template_json(cfg, e.route, 0);
+		char *t = template_json(cfg, e.route, 0, NULL);
 
 		rc = t && printf("%s\n", t) > 0 && fflush(stdout) == 0 ?
 		    KES_EXIT_OK : KES_EXIT_IOERR;

@@ -42,7 +42,8 @@ template_name(const char *prefix, char *out, size_t outlen)
 }
 
 char *
-template_json(const struct config *cfg, const struct route *r, int legacy)
+template_json(const struct config *cfg, const struct route *r, int legacy,
+    long long *version)
 {
 	const char *prefix = route_literal_prefix(r);
 	json_t *body, *inner, *root;
@@ -77,22 +78,13 @@ template_json(const struct config *cfg, const struct route *r, int legacy)
 			h = (h ^ (unsigned char)*p) * 16777619u;
 		free(out);
 		json_object_set_new(root, "version", json_integer((json_int_t)(h & 0x7fffffff)));
+		if (version)
+			*version = (long long)(h & 0x7fffffff);
 		out = json_dumps(root, JSON_COMPACT);
 	}
 	json_decref(root);
 	json_decref(inner);
 	return out;
-}
-
-/* The version in a template body we built. */
-static json_int_t
-body_version(const char *body)
-{
-	json_t *j = json_loads(body, 0, NULL);
-	json_int_t v = json_integer_value(json_object_get(j, "version"));
-
-	json_decref(j);
-	return v;
 }
 
 /* The version of template name in a GET answer, or -1. */
@@ -172,6 +164,7 @@ template_install(struct transport *t, const struct config *cfg,
 	CURLcode cc;
 	int legacy = 0, step = 0;	/* 0: GET /, 1: GET template, 2: PUT it */
 	int blocked = 0;
+	long long version = -1;	/* of the template we install */
 	char *body = NULL;
 
 	if (route_literal_prefix(r)[0] == '\0') {
@@ -241,7 +234,7 @@ template_install(struct transport *t, const struct config *cfg,
 				    "assuming a composable index template works", host, status);
 			}
 			json_decref(root);
-			body = template_json(cfg, r, legacy);
+			body = template_json(cfg, r, legacy, &version);
 			if (body == NULL) {
 				log_err("cannot build the index template");
 				return KES_EXIT_SOFTWARE;
@@ -254,7 +247,7 @@ template_install(struct transport *t, const struct config *cfg,
 		}
 		if (step == 1) {
 			if (status == 200 && server_version(resp, resp_len, name, legacy) ==
-			    body_version(body)) {
+			    version) {
 				log_debug("%s: index template %s is already installed", host, name);
 				free(body);
 				return KES_EXIT_OK;

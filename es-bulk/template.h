@@ -23,6 +23,7 @@ extern const char esb_template_body[];
 int template_install(struct transport *t, const struct config *cfg,
     const struct route *r);
 /* The request body that would be sent (malloc'd), for --dry-run. */
-char *template_json(const struct config *cfg, const struct route *r, int legacy);
+char *template_json(const struct config *cfg, const struct route *r, int legacy,
+    long long *version);
 
 #endif
