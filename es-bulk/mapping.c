@@ -7,7 +7,9 @@
  * the mapping with every new payload shape (mapping explosion).  Disabled,
  * the payload is kept in _source, returned by searches, and never mapped.
  * ("flattened" would make it searchable but exists only in Elasticsearch;
- * OpenSearch calls its variant flat_object.)
+ * OpenSearch calls its variant flat_object.)  What analysts search in an
+ * event is mapped on its own: an ALERT's "alert" object and location
+ * (ARCHITECTURE.md section 2b).
  */
 #include "template.h"
 
@@ -48,6 +50,31 @@ const char esb_template_body[] =
 "      \"latitude\":      {\"type\": \"double\"},\n"
 "      \"longitude\":     {\"type\": \"double\"},\n"
 "      \"altitude\":      {\"type\": \"double\"},\n"
+"      \"signal_min_dbm\": {\"type\": \"integer\"},\n"
+"      \"signal_max_dbm\": {\"type\": \"integer\"},\n"
+"      \"encryption\":    {\"type\": \"keyword\"},\n"
+"      \"ssid\":     {\"type\": \"keyword\", \"fields\": {\"text\": {\"type\": \"text\"}}},\n"
+"      \"ssid_cloaked\":  {\"type\": \"boolean\"},\n"
+"      \"bssid\":         {\"type\": \"keyword\"},\n"
+"      \"clients\":       {\"type\": \"integer\"},\n"
+"      \"wpa_handshakes\": {\"type\": \"integer\"},\n"
+"      \"associated_clients\": {\"type\": \"keyword\"},\n"
+"      \"connected_bssids\":   {\"type\": \"keyword\"},\n"
+"      \"channel_utilization\": {\"type\": \"integer\"},\n"
+"      \"seen_by\":       {\"type\": \"keyword\"},\n"
+"      \"probed_ssids\":  {\"type\": \"keyword\"},\n"
+"      \"alert\": {\"properties\": {\n"
+"        \"header\":          {\"type\": \"keyword\"},\n"
+"        \"class\":           {\"type\": \"keyword\"},\n"
+"        \"severity\":        {\"type\": \"integer\"},\n"
+"        \"text\":            {\"type\": \"text\"},\n"
+"        \"source_mac\":      {\"type\": \"keyword\"},\n"
+"        \"dest_mac\":        {\"type\": \"keyword\"},\n"
+"        \"transmitter_mac\": {\"type\": \"keyword\"},\n"
+"        \"other_mac\":       {\"type\": \"keyword\"},\n"
+"        \"channel\":         {\"type\": \"keyword\"},\n"
+"        \"frequency\":       {\"type\": \"long\"}\n"
+"      }},\n"
 "      \"event_data\":    {\"type\": \"object\", \"enabled\": false}\n"
 "    }\n"
 "  }\n"

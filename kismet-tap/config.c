@@ -24,7 +24,7 @@ enum {
 	O_HOST = 256, O_PORT, O_URL, O_CACERT, O_INSECURE, O_APIKEY, O_APIKEY_FILE,
 	O_USER, O_PASSWORD_FILE, O_UPDATE_RATE, O_SINCE, O_ONCE, O_KISMETDB,
 	O_EVENTS, O_RAW, O_FORMAT, O_SENSOR, O_QUEUE, O_TIMEOUT, O_RESYNC,
-	O_PSEUDO, O_KEEP_OUI, O_MONITOR_WS,
+	O_PSEUDO, O_KEEP_OUI, O_MONITOR_WS, O_PROBED_SSIDS,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "timeout",			required_argument, NULL, O_TIMEOUT },
 	{ "pseudonymize-macs",		required_argument, NULL, O_PSEUDO },
 	{ "keep-oui",			no_argument,       NULL, O_KEEP_OUI },
+	{ "probed-ssids",		no_argument,       NULL, O_PROBED_SSIDS },
 	KES_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -99,6 +100,9 @@ help(void)
 "                             administered MAC, the same for the same key\n"
 "      --keep-oui             with --pseudonymize-macs: keep the real first 3 octets\n"
 "                             (manufacturer) and pseudonymize the other 3\n"
+"      --probed-ssids         add probed_ssids (the networks a device asked for) to\n"
+"                             device records; off by default: probe requests reveal\n"
+"                             the networks a person has used, so where they have been\n"
 "  -v, --verbose              more diagnostics (repeatable)\n"
 "  -q, --quiet                warnings and errors only\n"
 "  -h, --help                 this help\n"
@@ -271,6 +275,7 @@ config_parse(struct config *cfg, int argc, char **argv)
 				return usage_error();
 			break;
 		case O_RAW: cfg->raw = 1; break;
+		case O_PROBED_SSIDS: cfg->probed_ssids = 1; break;
 		case O_MONITOR_WS: cfg->monitor_ws = 1; break;
 		case O_FORMAT: fmt = optarg; break;
 		case O_SENSOR: cfg->sensor = optarg; break;

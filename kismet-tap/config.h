@@ -29,6 +29,7 @@ struct config {
 	enum tap_mode mode;
 	enum tap_format format;
 	int raw;			/* --raw: Kismet's own device JSON */
+	int probed_ssids;		/* --probed-ssids: opt-in, see kismet-tap(1) */
 	int monitor_ws;			/* --monitor-ws: devices also from monitor.ws */
 
 	char *base_url;			/* http(s)://host:port, no trailing slash */

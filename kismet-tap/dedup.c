@@ -1,31 +1,35 @@
 /*
  * dedup.c - open-addressing hash table keyed by a 64-bit hash of the
  * device key (see dedup.h).  Two keys with the same 64-bit hash would
- * share a slot: with 10^5 devices the odds are about 10^-10.
+ * share a slot: with 10^5 devices the odds are about 10^-10.  A changed
+ * record whose fingerprint stays the same would be missed with odds of
+ * 2^-64 per change.
  */
 #include "dedup.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* 16 bytes a device.  Only equality of the state matters, so its low 32
- * bits do: last_time would have to move by 136 years, or the packet count
- * by 2^32, between two polls to look unchanged. */
+/* 16 bytes a device. */
 struct dedup_slot {
-	uint64_t hash;		/* 0 = empty */
-	uint32_t last_time;
-	uint32_t packets;
+	uint64_t hash;		/* of the key; 0 = empty */
+	uint64_t fp;		/* of the last record emitted */
 };
 
+/* 8 bytes a step (a record line is ~1 KB), then a murmur finaliser. */
 static uint64_t
-hash_key(const char *s)
+hash_bytes(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a, then a murmur finaliser */
+	uint64_t h = 0xcbf29ce484222325ULL ^ n, w;
+	size_t i = 0;
 
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
 	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
@@ -71,23 +75,21 @@ grow(struct dedup *d)
 }
 
 int
-dedup_changed(struct dedup *d, const char *key, int64_t last_time, int64_t packets)
+dedup_changed(struct dedup *d, const char *key, const char *rec, size_t len)
 {
-	uint64_t h = hash_key(key);
-	uint32_t lt = (uint32_t)(uint64_t)last_time, pk = (uint32_t)(uint64_t)packets;
+	uint64_t h = hash_bytes(key, strlen(key)), fp = hash_bytes(rec, len);
 	struct dedup_slot *s;
 
 	/* linear probing up to a load of 0.8: ~3 probes a hit, 13 a miss */
 	if ((d->count + 1) * 5 > d->cap * 4 && grow(d) < 0)
 		return -1;
 	s = find(d->slots, d->cap, h);
-	if (s->hash == h && s->last_time == lt && s->packets == pk)
+	if (s->hash == h && s->fp == fp)
 		return 0;
 	if (s->hash == 0)
 		d->count++;
 	s->hash = h;
-	s->last_time = lt;
-	s->packets = pk;
+	s->fp = fp;
 	return 1;
 }
 

@@ -1,8 +1,9 @@
 /*
- * dedup.h - per-device memory of what was last emitted (last_time and
- * packet count), so that overlapping polls emit a device only when it
- * changed.  Keys are kept as 64-bit hashes (16 bytes a device, table at
- * most 80% full: 2 MiB for 100,000 devices).
+ * dedup.h - per-device memory of what was last emitted (a 64-bit
+ * fingerprint of the record line), so that overlapping polls emit a device
+ * only when something in its record changed, whichever field it is.  Keys
+ * are kept as 64-bit hashes (16 bytes a device, table at most 80% full:
+ * 2 MiB for 100,000 devices).
  */
 #ifndef TAP_DEDUP_H
 #define TAP_DEDUP_H
@@ -19,9 +20,9 @@ struct dedup {
 };
 
 int dedup_init(struct dedup *d);
-/* 1 if key is new or its (last_time, packets) moved -- recorded now;
- * 0 if unchanged; -1 out of memory. */
-int dedup_changed(struct dedup *d, const char *key, int64_t last_time, int64_t packets);
+/* 1 if key is new or its record (the len bytes at rec) differs from the
+ * one recorded -- recorded now; 0 if unchanged; -1 out of memory. */
+int dedup_changed(struct dedup *d, const char *key, const char *rec, size_t len);
 size_t dedup_count(const struct dedup *d);
 void dedup_free(struct dedup *d);
 

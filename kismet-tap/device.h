@@ -2,9 +2,11 @@
  * device.h - the device path: one Kismet device message (a REST poll
  * element, a kismetdb devices.device column; full or field-simplified) read
  * with lib/jscan into a view of the fields the record contract needs, and
- * that view written as a device record line (ARCHITECTURE.md section 2).
- * No tree is built: the rest of a full object (12 KB of RRDs, dot11
- * details...) is only validated and skipped.
+ * that view written as a device record line (ARCHITECTURE.md sections 2 and
+ * 2b).  No tree is built: the rest of a full object (12 KB of RRDs, dot11
+ * details...) is only validated and skipped.  This file depends on nothing
+ * else of kismet-tap's: project.c (events, --raw, the field list) calls it,
+ * never the other way round.
  */
 #ifndef TAP_DEVICE_H
 #define TAP_DEVICE_H
@@ -15,7 +17,7 @@
 #include "buf.h"
 #include "jscan.h"
 
-/* The fields read, by their Kismet path (project.c sends the same list). */
+/* The fields read (device_paths() lists their Kismet paths). */
 enum device_field {
 	DF_MAC, DF_KEY, DF_TYPE, DF_NAME, DF_USER, DF_PHY, DF_MANUF, DF_FIRST,
 	DF_LAST, DF_CHAN, DF_FREQ, DF_PKTS, DF_TX, DF_RX, DF_DSIZE, DF_SIGTYPE,
@@ -23,8 +25,26 @@ enum device_field {
 	DF_GEO,		/* location/last's geopoint */
 	DF_ALT,		/* location/last's alt */
 	DF_FIX,		/* location/last's fix */
+	/* section 2b: Wi-Fi identity, signal range, radios */
+	DF_CRYPT, DF_SIGMIN, DF_SIGMAX,
+	DF_SEENBY,	/* the seenby array (its elements' uuids) */
+	DF_SSID, DF_CLOAKED, DF_QBSS, DF_CHANUTIL,	/* last beaconed SSID record */
+	DF_BSSID, DF_NCLIENTS,
+	DF_HANDSHAKES,	/* wpa_handshake_list: MAC -> EAPOL frames */
+	DF_ASSOC,	/* associated_client_map: client MAC -> key */
+	DF_CLIENTS,	/* client_map: BSSID -> client record */
+	DF_PROBED,	/* probed_ssid_map: probed SSID records */
 	DF_COUNT
 };
+
+/* device_line()/device_paths() options */
+#define DEVICE_PROBED_SSIDS	0x1u	/* probed_ssids: opt-in, probe requests
+					 * reveal where a person has been */
+
+/* List members (seenby uuids, probed SSIDs, client map keys) collected in
+ * the one validating pass; a list longer than this is read again from its
+ * span when the line is written. */
+#define DV_ITEMS 64
 
 struct device_view {
 	struct jspan f[DF_COUNT];	/* type JSCAN_NONE: absent */
@@ -32,6 +52,11 @@ struct device_view {
 	unsigned char loc_prio;		/* of the location/last object used */
 	const char *err;		/* invalid JSON: what (jscan) */
 	size_t err_off;			/* and where */
+	struct jspan item[DV_ITEMS];	/* collected list members ... */
+	unsigned char item_of[DV_ITEMS];	/* ... and the DF_ list of each */
+	unsigned n_items;
+	uint32_t overflow;		/* bit per DF_ list: items did not fit */
+	int64_t handshakes;		/* EAPOL frames counted in the scan */
 };
 
 /* Read a device message.  0, or -1 when it is not valid JSON or not an
@@ -39,20 +64,31 @@ struct device_view {
 int device_scan(struct device_view *dv, const char *text, size_t len, const char **why);
 
 /* De-duplication identity: the device key (else its MAC) decoded into
- * key, last_time and packet count (0 when absent).  0 or -1 and *why. */
+ * key.  0 or -1 and *why. */
 int device_ident(const struct device_view *dv, char *key, size_t keycap,
-    int64_t *last_time, int64_t *packets, const char **why);
+    const char **why);
+
+/* Lower-case copy of a MAC into out (size >= 32); 0, or -1 if not a MAC
+ * string or all zeros. */
+int device_mac(const char *in, char out[32]);
+
+/* The device location rule (section 2): [lon, lat] with a fix of 2 or
+ * more, not [0,0], in range.  1 if the point is usable. */
+int device_geo_ok(double lon, double lat, int64_t fix);
 
 /* The lower-case MAC and last_time every device record needs. 0 or -1. */
 int device_basics(const struct device_view *dv, char mac[32], int64_t *last,
     const char **why);
 
 /* Replace out's content with the device record line ('\n' included, and
- * a NUL after it).  sensor may be NULL (left out).  0, or -1 and *why. */
+ * a NUL after it).  sensor may be NULL (left out); flags DEVICE_*.
+ * 0, or -1 and *why. */
 int device_line(const struct device_view *dv, const char *sensor,
-    struct buf *out, const char **why);
+    unsigned flags, struct buf *out, const char **why);
 
-/* The paths read, in enum order (the REST/eventbus "fields" list). */
-extern const char *const device_paths[DF_LOCFIX + 2];
+/* The Kismet paths a record reads with these flags (the REST/eventbus
+ * "fields" list): up to cap of them into out; their count. */
+#define DEVICE_MAX_PATHS 48
+size_t device_paths(unsigned flags, const char **out, size_t cap);
 
 #endif

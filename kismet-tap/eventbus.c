@@ -21,6 +21,7 @@
 #include "backoff.h"
 #include "log.h"
 #include "project.h"
+#include "tap.h"
 
 #define EB_MAX_MESSAGE	((size_t)16 * 1024 * 1024)
 #define EB_MAX_SUBS	TAP_MAX_EVENTS
@@ -291,7 +292,7 @@ subscription(const struct config *cfg, const char *topic)
 	if (m == NULL)
 		return NULL;
 	if ((topic == NULL || strcmp(topic, "NEW_DEVICE") == 0) && !cfg->raw) {
-		fields = project_fields();
+		fields = project_fields(tap_record_flags(cfg));
 		if (fields == NULL || project_fields_check(fields, &why) < 0) {
 			log_err("internal: field list rejected: %s", why ? why : "out of memory");
 			json_decref(fields);

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "project.h"
+#include "tap.h"
 
 /* Splits a top-level JSON array into its elements as bytes arrive. */
 struct splitter {
@@ -262,7 +263,7 @@ poller_devices(struct poller *p, int64_t last_time, poll_elem_fn fn, void *arg)
 	/* Only well-formed field specs are ever sent. */
 	body = json_object();
 	if (!p->cfg->raw) {
-		fields = project_fields();
+		fields = project_fields(tap_record_flags(p->cfg));
 		if (fields == NULL || project_fields_check(fields, &why) < 0) {
 			snprintf(p->why, sizeof(p->why), "internal: field list rejected: %s",
 			    why ? why : "out of memory");

@@ -23,20 +23,23 @@
 #define P_LAST		"kismet.device.base.last_time"
 
 json_t *
-project_fields(void)
+project_fields(unsigned flags)
 {
 	json_t *a = json_array(), *e;
-	size_t i;
+	const char *paths[DEVICE_MAX_PATHS];
+	size_t i, n = device_paths(flags, paths, DEVICE_MAX_PATHS);
 
-	if (a == NULL)
+	if (a == NULL || n > DEVICE_MAX_PATHS) {
+		json_decref(a);
 		return NULL;
-	for (i = 0; i < sizeof(device_paths) / sizeof(device_paths[0]); i++) {
+	}
+	for (i = 0; i < n; i++) {
 		/* a path's output key would be its last component: rename it to
 		 * the whole path so that leaves cannot collide */
-		if (strchr(device_paths[i], '/'))
-			e = json_pack("[ss]", device_paths[i], device_paths[i]);
+		if (strchr(paths[i], '/'))
+			e = json_pack("[ss]", paths[i], paths[i]);
 		else
-			e = json_string(device_paths[i]);
+			e = json_string(paths[i]);
 		if (e == NULL || json_array_append_new(a, e) < 0) {
 			json_decref(a);
 			return NULL;
@@ -168,25 +171,6 @@ get_num(const json_t *obj, const char *path, double *out)
 	return 1;
 }
 
-int
-project_mac(const char *in, char out[32])
-{
-	size_t i;
-	int nonzero = 0;
-
-	if (in == NULL || *in == '\0')
-		return -1;
-	for (i = 0; in[i]; i++) {
-		if (i >= 31 || !(isxdigit((unsigned char)in[i]) || in[i] == ':'))
-			return -1;
-		out[i] = (char)tolower((unsigned char)in[i]);
-		if (isxdigit((unsigned char)in[i]) && in[i] != '0')
-			nonzero = 1;
-	}
-	out[i] = '\0';
-	return nonzero ? 0 : -1;
-}
-
 static int
 set_str(json_t *rec, const char *key, const char *val)
 {
@@ -225,7 +209,7 @@ device_text(const json_t *dev, struct device_view *dv, const char **why)
 }
 
 json_t *
-project_device(const json_t *dev, const char *sensor, const char **why)
+project_device(const json_t *dev, const char *sensor, unsigned flags, const char **why)
 {
 	struct device_view dv;
 	struct buf line = { NULL, 0, 0 };
@@ -234,7 +218,7 @@ project_device(const json_t *dev, const char *sensor, const char **why)
 
 	if (text == NULL)
 		return NULL;
-	if (device_line(&dv, sensor, &line, why) == 0 &&
+	if (device_line(&dv, sensor, flags & ~PROJECT_RAW, &line, why) == 0 &&
 	    (rec = json_loadb(line.data, line.len, 0, NULL)) == NULL)
 		*why = "cannot build the record";
 	free(text);
@@ -348,8 +332,72 @@ secs_ms(double secs, int64_t *ms)
 	return 1;
 }
 
+/* A MAC field of the alert object: lower case, left out when all zero. */
+static int
+set_mac(json_t *obj, const char *key, const char *val)
+{
+	char mac[32];
+
+	return device_mac(val, mac) == 0 ? json_object_set_new(obj, key, json_string(mac)) : 0;
+}
+
+/* The location of an alert or event payload by the device rules: [lon,
+ * lat], a fix of 2 or more, not [0,0]; altitude only with a 3D fix. */
+static int
+set_location(json_t *rec, const json_t *loc)
+{
+	json_t *g = dget(loc, "kismet.common.location.geopoint");
+	double lon, lat, alt;
+	int64_t fix;
+	int rc = 0;
+
+	if (!json_is_array(g) || json_array_size(g) != 2 ||
+	    !json_is_number(json_array_get(g, 0)) || !json_is_number(json_array_get(g, 1)) ||
+	    !get_int(loc, "kismet.common.location.fix", &fix))
+		return 0;
+	lon = json_number_value(json_array_get(g, 0));
+	lat = json_number_value(json_array_get(g, 1));
+	if (!device_geo_ok(lon, lat, fix))
+		return 0;
+	rc |= json_object_set_new(rec, "location", json_pack("{s:f,s:f}", "lat", lat, "lon", lon));
+	rc |= json_object_set_new(rec, "latitude", json_real(lat));
+	rc |= json_object_set_new(rec, "longitude", json_real(lon));
+	if (fix >= 3 && get_num(loc, "kismet.common.location.alt", &alt))
+		rc |= json_object_set_new(rec, "altitude", json_real(alt));
+	return rc;
+}
+
+/* ALERT (section 2b): Kismet's intrusion detection as searchable fields,
+ * besides the raw payload in event_data. */
+static int
+set_alert(json_t *rec, const json_t *a)
+{
+	json_t *o = json_object();
+	const char *ch = get_str(a, "kismet.alert.channel");
+	int64_t v;
+	int rc = 0;
+
+	if (o == NULL)
+		return -1;
+	rc |= set_str(o, "header", get_str(a, "kismet.alert.header"));
+	rc |= set_str(o, "class", get_str(a, "kismet.alert.class"));
+	if (get_int(a, "kismet.alert.severity", &v))
+		rc |= json_object_set_new(o, "severity", json_integer((json_int_t)v));
+	rc |= set_str(o, "text", get_str(a, "kismet.alert.text"));
+	rc |= set_mac(o, "source_mac", get_str(a, "kismet.alert.source_mac"));
+	rc |= set_mac(o, "dest_mac", get_str(a, "kismet.alert.dest_mac"));
+	rc |= set_mac(o, "transmitter_mac", get_str(a, "kismet.alert.transmitter_mac"));
+	rc |= set_mac(o, "other_mac", get_str(a, "kismet.alert.other_mac"));
+	if (ch && strcmp(ch, "0") != 0)
+		rc |= set_str(o, "channel", ch);
+	if (get_int(a, "kismet.alert.frequency", &v) && v != 0)
+		rc |= json_object_set_new(o, "frequency", json_integer((json_int_t)v));
+	rc |= json_object_set_new(rec, "alert", o);
+	return rc | set_location(rec, dget(a, "kismet.alert.location"));
+}
+
 json_t *
-project_event(const json_t *msg, const char *sensor, int raw, int64_t now_ms,
+project_event(const json_t *msg, const char *sensor, unsigned flags, int64_t now_ms,
     const char **why)
 {
 	const char *k, *type = NULL, *m;
@@ -377,19 +425,19 @@ project_event(const json_t *msg, const char *sensor, int raw, int64_t now_ms,
 	}
 
 	if (strcmp(type, "NEW_DEVICE") == 0) {
-		if (raw) {
+		if (flags & PROJECT_RAW) {
 			struct device_view dv;
 			char *text = device_text(payload, &dv, why);
 
 			data = text ? project_raw(payload, &dv, sensor, why) : NULL;
 			free(text);
 		} else {
-			data = project_device(payload, sensor, why);
+			data = project_device(payload, sensor, flags, why);
 		}
 		if (data == NULL)
 			return NULL;
 		/* the mapped record carries the lower-case MAC and time */
-		if (project_mac(get_str(payload, P_MAC), mac) == 0)
+		if (device_mac(get_str(payload, P_MAC), mac) == 0)
 			has_mac = 1;
 		if (get_int(payload, P_LAST, &s) && s > 0)
 			ts = s * 1000;
@@ -398,9 +446,9 @@ project_event(const json_t *msg, const char *sensor, int raw, int64_t now_ms,
 			if (get_num(payload, "kismet.alert.timestamp", &f))
 				secs_ms(f, &ts);
 			m = get_str(payload, "kismet.alert.transmitter_mac");
-			has_mac = project_mac(m, mac) == 0;
+			has_mac = device_mac(m, mac) == 0;
 			if (!has_mac)
-				has_mac = project_mac(get_str(payload, "kismet.alert.source_mac"), mac) == 0;
+				has_mac = device_mac(get_str(payload, "kismet.alert.source_mac"), mac) == 0;
 		} else if (strcmp(type, "MESSAGE") == 0) {
 			if (get_int(payload, "kismet.messagebus.message_time", &s) && s > 0)
 				ts = s * 1000;
@@ -420,7 +468,7 @@ project_event(const json_t *msg, const char *sensor, int raw, int64_t now_ms,
 			}
 		}
 		if (!has_mac && basedev)
-			has_mac = project_mac(get_str(basedev, P_MAC), mac) == 0;
+			has_mac = device_mac(get_str(basedev, P_MAC), mac) == 0;
 		data = json_object_size(msg) > 1 ? json_deep_copy(msg) : json_deep_copy(payload);
 		if (data == NULL) {
 			*why = "out of memory";
@@ -428,6 +476,11 @@ project_event(const json_t *msg, const char *sensor, int raw, int64_t now_ms,
 		}
 	}
 	rec = project_event_record(type, data, has_mac ? mac : NULL, ts, sensor);
+	if (rec != NULL && strcmp(type, "ALERT") == 0 && json_is_object(payload) &&
+	    set_alert(rec, payload) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
 	if (rec == NULL)
 		*why = "cannot build the event record";
 	return rec;
@@ -473,12 +526,19 @@ text_line(const json_t *rec, size_t *len)
 			snprintf(sigbuf, sizeof(sigbuf), "%lld", (long long)json_integer_value(sig));
 		if (json_is_integer(pk))
 			snprintf(pkbuf, sizeof(pkbuf), "%lld", (long long)json_integer_value(pk));
-		n = asprintf(&out, "%s  device  %-17s  %-13s ch %-4s %4s dBm %8s pkts  %s%s%s  %s\n",
+		n = asprintf(&out, "%s  device  %-17s  %-13s ch %-4s %4s dBm %8s pkts  %s%s%s%s%s%s%s%s%s%s  %s\n",
 		    rs(rec, "timestamp"), rs(rec, "mac_addr"), rs(rec, "device_type"),
 		    rs(rec, "channel"), sigbuf, pkbuf,
 		    json_object_get(rec, "username") ? rs(rec, "username") : rs(rec, "name"),
 		    json_object_get(rec, "manufacturer") ? "  " : "",
 		    json_object_get(rec, "manufacturer") ? rs(rec, "manufacturer") : "",
+		    json_object_get(rec, "ssid") ? "  ssid \"" : "",
+		    json_object_get(rec, "ssid") ? rs(rec, "ssid") : "",
+		    json_object_get(rec, "ssid") ? "\"" : "",
+		    json_object_get(rec, "encryption") ? "  " : "",
+		    json_object_get(rec, "encryption") ? rs(rec, "encryption") : "",
+		    json_object_get(rec, "bssid") ? "  bssid " : "",
+		    json_object_get(rec, "bssid") ? rs(rec, "bssid") : "",
 		    json_object_get(rec, "location") ? "[fix]" : "");
 	}
 	free(extra);

@@ -13,9 +13,12 @@
 
 #include "device.h"
 
+/* project_*() options: DEVICE_* (device.h), and */
+#define PROJECT_RAW	0x100u	/* --raw: Kismet's own device JSON */
+
 /* The "fields" list kismet-tap sends (REST body, NEW_DEVICE subscription):
- * exactly what project_device() reads.  New reference. */
-json_t *project_fields(void);
+ * exactly what project_device() reads with these flags.  New reference. */
+json_t *project_fields(unsigned flags);
 
 /* 0 when fields is a well-formed Kismet field list (strings or
  * [field, rename] pairs of clean names), else -1 and *why.  A malformed
@@ -26,7 +29,8 @@ int project_fields_check(const json_t *fields, const char **why);
  * a device record, or NULL and *why (no MAC, no last_time, not an object).
  * The mapping itself is device.c's; this is it for a jansson value (a
  * NEW_DEVICE payload). */
-json_t *project_device(const json_t *dev, const char *sensor, const char **why);
+json_t *project_device(const json_t *dev, const char *sensor, unsigned flags,
+    const char **why);
 
 /* --raw: the device itself, dots in keys made '_', plus record_type,
  * sensor and timestamp. */
@@ -35,8 +39,9 @@ json_t *project_raw(const json_t *dev, const struct device_view *dv,
 
 /* An eventbus message ({"NAME": payload}, two keys for DOT11 events) ->
  * an event record, or NULL and *why.  now_ms is the time used when the
- * event carries none. */
-json_t *project_event(const json_t *msg, const char *sensor, int raw,
+ * event carries none.  An ALERT also gets the alert object and its
+ * location (section 2b). */
+json_t *project_event(const json_t *msg, const char *sensor, unsigned flags,
     int64_t now_ms, const char **why);
 
 /* An event record from parts (kismetdb); steals data. */
@@ -46,9 +51,5 @@ json_t *project_event_record(const char *type, json_t *data, const char *mac,
 /* Serialise a record as one line, '\n' included: NDJSON, or with text set a
  * readable line.  malloc'd; NULL on failure. */
 char *project_line(const json_t *rec, int text, size_t *len);
-
-/* Lower-case copy of a MAC into out (size >= 32); 0, or -1 if not a MAC
- * string or all zeros. */
-int project_mac(const char *in, char out[32]);
 
 #endif

@@ -96,13 +96,18 @@ tap_line(struct tap *t, const char *line, size_t len)
 	return tap_record(t, rec);
 }
 
+unsigned
+tap_record_flags(const struct config *cfg)
+{
+	return (cfg->probed_ssids ? DEVICE_PROBED_SSIDS : 0) | (cfg->raw ? PROJECT_RAW : 0);
+}
+
 int
 tap_device_text(struct tap *t, const char *text, size_t len, const char *where)
 {
 	struct device_view dv;
 	const char *why = NULL;
 	char key[512], msg[200];
-	int64_t last_time, packets;
 	json_t *dev, *rec;
 	int ch;
 
@@ -115,11 +120,14 @@ tap_device_text(struct tap *t, const char *text, size_t len, const char *where)
 		tap_bad(t, where, why);
 		return 0;
 	}
-	if (device_ident(&dv, key, sizeof(key), &last_time, &packets, &why) < 0) {
+	if (device_ident(&dv, key, sizeof(key), &why) < 0 ||
+	    device_line(&dv, t->sensor, tap_record_flags(t->cfg) & ~PROJECT_RAW, &t->line, &why) < 0) {
 		tap_bad(t, where, why);
 		return 0;
 	}
-	ch = dedup_changed(&t->dd, key, last_time, packets);
+	/* a change in any field of the record is a change (--raw too: the
+	 * record is what the contract says changes) */
+	ch = dedup_changed(&t->dd, key, t->line.data, t->line.len);
 	if (ch < 0) {
 		tap_bad(t, where, "out of memory in the device table");
 		return 0;
@@ -129,10 +137,6 @@ tap_device_text(struct tap *t, const char *text, size_t len, const char *where)
 		return 0;
 	}
 	if (!t->cfg->raw) {
-		if (device_line(&dv, t->sensor, &t->line, &why) < 0) {
-			tap_bad(t, where, why);
-			return 0;
-		}
 		t->st.devices_out++;
 		return tap_line(t, t->line.data, t->line.len);
 	}
@@ -158,7 +162,7 @@ tap_event(struct tap *t, const json_t *msg, const char *where)
 	json_t *rec;
 
 	t->st.events_in++;
-	rec = project_event(msg, t->sensor, t->cfg->raw, ts_now_ms(), &why);
+	rec = project_event(msg, t->sensor, tap_record_flags(t->cfg), ts_now_ms(), &why);
 	if (rec == NULL) {
 		tap_bad(t, where, why);
 		return 0;

@@ -34,6 +34,8 @@ struct tap {
 };
 
 int tap_init(struct tap *t, const struct config *cfg);
+/* The project_*()/device_line() flags the options ask for. */
+unsigned tap_record_flags(const struct config *cfg);
 void tap_free(struct tap *t);
 /* Set the sensor name unless --sensor fixed it. */
 int tap_set_sensor(struct tap *t, const char *name);

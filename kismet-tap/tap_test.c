@@ -61,18 +61,28 @@ fields_ok(const char *text)
 static void
 test_fields(void)
 {
-	json_t *f = project_fields();
+	json_t *f = project_fields(0), *fp = project_fields(DEVICE_PROBED_SSIDS);
 	const char *why = NULL;
 	size_t i;
 	json_t *e;
 	int pairs_ok = 1;
 
 	CHECK(f != NULL && project_fields_check(f, &why) == 0);
+	CHECK(fp != NULL && project_fields_check(fp, &why) == 0);
 	json_array_foreach(f, i, e)
 		if (json_is_array(e) && json_array_size(e) != 2)
 			pairs_ok = 0;
 	CHECK(pairs_ok);
+	/* probe requests are asked for only when opted in */
+	CHECK(json_array_size(fp) == json_array_size(f) + 1);
+	{
+		char *text = json_dumps(fp, JSON_COMPACT);
+
+		CHECK(text && strstr(text, "probed_ssid_map") != NULL);
+		free(text);
+	}
 	json_decref(f);
+	json_decref(fp);
 	/* what kills Kismet or is not a field list */
 	CHECK(!fields_ok("[[\"kismet.device.base.macaddr\"]]"));
 	CHECK(!fields_ok("[[\"a\",\"b\",\"c\"]]"));
@@ -93,7 +103,7 @@ static json_t *
 dev(const char *text)
 {
 	const char *why = NULL;
-	json_t *in = j(text), *rec = project_device(in, "s1", &why);
+	json_t *in = j(text), *rec = project_device(in, "s1", 0, &why);
 
 	json_decref(in);
 	return rec;
@@ -162,13 +172,13 @@ test_device(void)
 
 	/* no MAC, no last_time, not an object: refused with a reason */
 	in = j("{\"kismet.device.base.last_time\":5}");
-	CHECK(project_device(in, "s", &why) == NULL && why && strstr(why, "MAC"));
+	CHECK(project_device(in, "s", 0, &why) == NULL && why && strstr(why, "MAC"));
 	json_decref(in);
 	in = j("{\"kismet.device.base.macaddr\":\"00:00:00:00:00:01\"}");
-	CHECK(project_device(in, "s", &why) == NULL && strstr(why, "last_time"));
+	CHECK(project_device(in, "s", 0, &why) == NULL && strstr(why, "last_time"));
 	json_decref(in);
 	in = j("[1]");
-	CHECK(project_device(in, "s", &why) == NULL);
+	CHECK(project_device(in, "s", 0, &why) == NULL);
 	json_decref(in);
 }
 
@@ -214,19 +224,20 @@ test_dedup(void)
 	struct dedup d;
 
 	CHECK(dedup_init(&d) == 0);
-	CHECK(dedup_changed(&d, "k1", 10, 5) == 1);
-	CHECK(dedup_changed(&d, "k1", 10, 5) == 0);
-	CHECK(dedup_changed(&d, "k1", 10, 6) == 1);
-	CHECK(dedup_changed(&d, "k1", 11, 6) == 1);
-	CHECK(dedup_changed(&d, "k2", 11, 6) == 1);
+	CHECK(dedup_changed(&d, "k1", "{\"a\":1}", 7) == 1);
+	CHECK(dedup_changed(&d, "k1", "{\"a\":1}", 7) == 0);
+	CHECK(dedup_changed(&d, "k1", "{\"a\":2}", 7) == 1);
+	CHECK(dedup_changed(&d, "k1", "{\"a\":2,\"b\":[]}", 14) == 1);
+	CHECK(dedup_changed(&d, "k2", "{\"a\":2,\"b\":[]}", 14) == 1);
 	for (int i = 0; i < 5000; i++) {
 		char k[32];
 
 		snprintf(k, sizeof(k), "key%d", i);
-		dedup_changed(&d, k, i, i);
+		dedup_changed(&d, k, k, strlen(k));
 	}
 	CHECK(dedup_count(&d) == 5002);
-	CHECK(dedup_changed(&d, "key1234", 1234, 1234) == 0);
+	CHECK(dedup_changed(&d, "key1234", "key1234", 7) == 0);
+	CHECK(dedup_changed(&d, "key1234", "key1235", 7) == 1);
 	dedup_free(&d);
 }
 
@@ -365,7 +376,8 @@ int
 main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "fields") == 0) {
-		json_t *f = project_fields();
+		json_t *f = project_fields(argc >= 3 && strcmp(argv[2], "probed") == 0 ?
+		    DEVICE_PROBED_SSIDS : 0);
 		char *s = json_dumps(f, JSON_COMPACT);
 
 		printf("%s\n", s);

@@ -53,6 +53,10 @@ enum jscan_type {
 };
 
 #define JSCAN_JANSSON	1u	/* flags: refuse exactly what jansson refuses */
+#define JSCAN_TRUSTED	2u	/* flags: the buffer is a span an earlier scan
+				 * validated: jscan_value() only matches the
+				 * brackets of a container it skips (a second
+				 * walk over it costs a fraction of the first) */
 
 struct jscan {
 	const unsigned char *start, *p, *end;

@@ -80,7 +80,8 @@ need_ok() {	# need type
 	cat "$s/uses"
 	# the extraction sees the guide's panels (else the loop below proves nothing)
 	for want in "timestamp	date" "mac_addr	agg" "manufacturer	agg" "signal_dbm	number" \
-	    "location	geo_point" "event_type	agg"; do
+	    "location	geo_point" "event_type	agg" "encryption	agg" "alert.header	agg" \
+	    "bssid	exists" "clients	exists" "device_type	agg" "alert.severity	exists"; do
 		grep -qxF "$want" "$s/uses" || { echo "not extracted: $want"; false; }
 	done
 	bad=0
@@ -143,4 +144,55 @@ need_ok() {	# need type
 		-d "{\"query\":{\"term\":{\"$f\":\"$v\"}},\"sort\":[{\"timestamp\":\"desc\"}]}")
 	[ "$(jq '.hits.hits | length' <<<"$r")" -eq "$(jq -s "map(select(.$f == \"$v\")) | length" in.ndjson)" ]
 	[ "$(jq -r '.hits.hits[0]._source.device_mac' <<<"$r")" = aa:bb:cc:00:00:01 ]
+}
+
+@test "kibana: the Wi-Fi security panels on the field sample (kismet-tap | es-bulk): encryption terms, alerts by header, alerts on a map" {
+	PFX=$(test_prefix)
+	url=$(node_url)
+	s=$(scratch)
+	db=$KES_DATA/kismet/kismetdb/field-sample.kismet
+	kismet-tap --kismetdb "$db" --events ALERT >"$s/in.ndjson" 2>"$s/tap.err"
+	run es-bulk --es-hosts "$url" --index-prefix "$PFX" "$s/in.ndjson"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	es_refresh "$PFX-*"
+	# the mapping es-bulk's template gave the new fields
+	es_get "$PFX-devices-*/_mapping" | jq -e 'to_entries[0].value.mappings.properties |
+		.encryption.type == "keyword" and .ssid.type == "keyword" and .ssid.fields.text.type == "text"
+		and .ssid_cloaked.type == "boolean" and .bssid.type == "keyword" and .clients.type == "integer"
+		and .seen_by.type == "keyword" and .associated_clients.type == "keyword"'
+	es_get "$PFX-events-*/_mapping" | jq -e 'to_entries[0].value.mappings.properties |
+		.alert.properties.header.type == "keyword" and .alert.properties.severity.type == "integer"
+		and .alert.properties.text.type == "text" and .alert.properties.source_mac.type == "keyword"
+		and .location.type == "geo_point"'
+	# networks by encryption: the panel's aggregation returns the sample's crypt strings
+	vis=$(jq -r 'select(.id == "kismet-es-encryption") | .attributes.visState' "$NDJSON")
+	f=$(jq -r '.aggs[] | select(.type == "terms") | .params.field' <<<"$vis")
+	[ "$f" = encryption ]
+	r=$(curl -sS --fail-with-body -H 'Content-Type: application/json' "$url/$PFX-devices-*/_search" \
+		-d "{\"size\":0,\"aggs\":{\"e\":{\"terms\":{\"field\":\"$f\",\"size\":50}}}}")
+	[ "$(jq -r '[.aggregations.e.buckets[].key] | sort | join("|")' <<<"$r")" = \
+	  "$(sqlite3 -readonly "$db" 'SELECT CAST(device AS TEXT) FROM devices' |
+		jq -r '."kismet.device.base.crypt" | select(. != "")' | sort -u | paste -sd'|')" ]
+	# open networks: the map's KQL as a term query finds the open AP
+	[ "$(curl -sS -H 'Content-Type: application/json' "$url/$PFX-devices-*/_count" \
+		-d '{"query":{"term":{"encryption":"Open"}}}' | jq .count)" -eq \
+	  "$(jq -s 'map(select(.encryption == "Open")) | length' "$s/in.ndjson")" ]
+	# alerts over time by header, and a geohash grid over DEAUTHFLOOD alerts
+	r=$(curl -sS --fail-with-body -H 'Content-Type: application/json' "$url/$PFX-events-*/_search" -d '{"size":0,
+		"query":{"term":{"alert.header":"DEAUTHFLOOD"}},
+		"aggs":{"g":{"geohash_grid":{"field":"location","precision":6}},
+		        "t":{"date_histogram":{"field":"timestamp","fixed_interval":"1m","min_doc_count":1}}}}')
+	echo "$r" | jq -c .aggregations
+	n=$(jq -s 'map(select(.alert.header == "DEAUTHFLOOD")) | length' "$s/in.ndjson")
+	[ "$n" -gt 0 ]
+	[ "$(jq '.aggregations.g.buckets | length' <<<"$r")" -gt 0 ]
+	[ "$(jq '[.aggregations.g.buckets[].doc_count] | add' <<<"$r")" -eq \
+	  "$(jq -s 'map(select(.alert.header == "DEAUTHFLOOD" and .location)) | length' "$s/in.ndjson")" ]
+	[ "$(jq '[.aggregations.t.buckets[].doc_count] | add' <<<"$r")" -eq "$n" ]
+	r=$(curl -sS --fail-with-body -H 'Content-Type: application/json' "$url/$PFX-events-*/_search" \
+		-d '{"size":0,"aggs":{"h":{"terms":{"field":"alert.header","size":50}}}}')
+	[ "$(jq -S -c '[.aggregations.h.buckets[] | {(.key): .doc_count}] | add' <<<"$r")" = \
+	  "$(sqlite3 -readonly "$db" 'SELECT header, COUNT(*) FROM alerts GROUP BY header' |
+		jq -R -s -S -c 'split("\n") | map(select(. != "") | split("|") | {(.[0]): (.[1] | tonumber)}) | add')" ]
 }

@@ -56,8 +56,9 @@ stop_tap() {
 
 ctl() { curl -sS -XPOST -d "$2" "http://127.0.0.1:$KR_PORT/_replay/$1" >/dev/null; }
 lines() { [ -s "$1" ] && wc -l <"$1" || echo 0; }
-# device-state lines seen twice (same device, last_seen and packets)
-dups() { jq -r 'select(.record_type == "device") | [.mac_addr, .last_seen, .total_packets] | @tsv' "$1" | sort | uniq -d | wc -l; }
+# device-state lines seen twice (the same record: a change in any field is a new state,
+# e.g. an AP gaining a client without a new packet of its own)
+dups() { jq -S -c 'select(.record_type == "device")' "$1" | sort | uniq -d | wc -l; }
 
 teardown() {
 	if [ -n "${TAP_PID:-}" ]; then kill -KILL "$TAP_PID" 2>/dev/null || true; wait "$TAP_PID" 2>/dev/null || true; fi
@@ -87,6 +88,17 @@ teardown() {
 	for m in $nr; do
 		jq -e -s --arg m "$m" 'map(select(.mac_addr == $m)) | length == 1 and (.[0] | has("signal_dbm") or has("noise_dbm") or has("snr_db") | not)' "$KR_DIR/got"
 	done
+	# the Wi-Fi fields came through Kismet's field simplification (no full objects asked)
+	jq -e -s 'any(.[]; has("encryption")) and any(.[]; has("associated_clients")) and any(.[]; has("seen_by"))' "$KR_DIR/got"
+	# --probed-ssids asks Kismet for the probed SSID map too, and only then
+	run --separate-stderr kismet-tap --once --probed-ssids --kismet-port "$KR_PORT"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | jq -S -c . | sort >"$KR_DIR/got.p"
+	jq -c '.[]' "$FINAL/devices_views_all.json" | jq -c --arg sensor "$SENSOR" --arg probed 1 -f "$MAPJQ" |
+		jq -S -c . | sort >"$KR_DIR/exp.p"
+	diff "$KR_DIR/exp.p" "$KR_DIR/got.p"
+	jq -e -s 'map(select(has("probed_ssids"))) | length > 0' "$KR_DIR/got.p"
+	! grep -q probed_ssids "$KR_DIR/got"
 }
 
 @test "kismet-tap --once --since 30: Kismet read the JSON body (last_time >= boundary)" {
@@ -169,6 +181,18 @@ teardown() {
 	jq -S -c --arg m "$m" 'select(.event_type == "NEW_DEVICE" and .device_mac == $m) | .event_data' "$d/out" | head -1 >"$d/got"
 	diff "$d/exp" "$d/got"
 	[ "$(dups "$d/out")" -eq 0 ]
+	# every ALERT from the eventbus: its alert object and location as jq computes them from
+	# the payload kismet-tap received (kept in event_data)
+	jq -c 'select(.event_type == "ALERT") | .event_data' "$d/out" |
+		jq -S -c -f "$BATS_TEST_DIRNAME/kismet-tap-alert.jq" >"$d/alerts.exp"
+	jq -S -c 'select(.event_type == "ALERT") | {alert, location, latitude, longitude, altitude}
+		| with_entries(select(.value != null))' "$d/out" >"$d/alerts.got"
+	[ "$(wc -l <"$d/alerts.got")" -ge 1 ]
+	diff "$d/alerts.exp" "$d/alerts.got"
+	# and those payloads are the recorded ones, verbatim
+	jq -c 'select(has("ALERT")) | .ALERT' "$KES_DATA/kismet/eventbus/eventbus_ws.ndjson" | jq -S -c . | sort -u >"$d/rec"
+	jq -c 'select(.event_type == "ALERT") | .event_data' "$d/out" | jq -S -c . | sort -u >"$d/sent"
+	[ "$(comm -13 "$d/rec" "$d/sent" | wc -l)" -eq 0 ]
 }
 
 @test "kismet-tap live: Kismet restarts mid-run -> no gap and no duplicate device-state lines" {

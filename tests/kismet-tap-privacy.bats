@@ -186,3 +186,31 @@ no_real_mac() {
 	diff <(kismet-tap --kismetdb "$DB" --pseudonymize-macs "$S/k3" 2>/dev/null) \
 		<(kismet-tap --kismetdb "$DB" --pseudonymize-macs "$S/k4" 2>/dev/null)
 }
+
+@test "privacy: the Wi-Fi fields and alerts (bssid, client lists, alert MACs): every string value scanned, joins kept" {
+	kismet-tap --kismetdb "$DB" --events ALERT,MESSAGE --probed-ssids --pseudonymize-macs "$S/key1" >"$S/p" 2>"$S/err"
+	kismet-tap --kismetdb "$DB" --events ALERT,MESSAGE --probed-ssids >"$S/clear" 2>/dev/null
+	# the fields that hold MACs are there in the clear run (the check can fail)
+	jq -e -s 'any(.[]; has("bssid")) and any(.[]; has("associated_clients"))
+		and any(.[]; has("connected_bssids")) and any(.[]; .alert.source_mac != null)' "$S/clear"
+	# every string value and every key of every record, one per line
+	jq -r '.. | (strings), (objects | keys[])' "$S/p" >"$S/strings"
+	[ "$(wc -l <"$S/strings")" -gt 1000 ]
+	real_macs >"$S/real"
+	if grep -i -F -f "$S/real" "$S/strings"; then false; fi
+	no_real_mac "$S/p"
+	no_real_mac "$S/err"
+	# a client and the AP it talks to still join: bssid/connected_bssids/associated_clients
+	# hold the same pseudonyms as the devices' own mac_addr
+	jq -r 'select(.record_type == "device") | .mac_addr' "$S/p" | sort -u >"$S/macs"
+	jq -r 'select(.record_type == "device") | (.bssid // empty), (.associated_clients // [])[], (.connected_bssids // [])[]' "$S/p" | sort -u >"$S/refs"
+	jq -r 'select(.record_type == "device") | (.bssid // empty), (.associated_clients // [])[], (.connected_bssids // [])[]' "$S/clear" | sort -u >"$S/refs.clear"
+	jq -r 'select(.record_type == "device") | .mac_addr' "$S/clear" | sort -u >"$S/macs.clear"
+	[ "$(comm -12 "$S/refs" "$S/macs" | wc -l)" -eq "$(comm -12 "$S/refs.clear" "$S/macs.clear" | wc -l)" ]
+	[ "$(comm -12 "$S/refs" "$S/macs" | wc -l)" -gt 5 ]
+	# an alert's transmitter is a device of the log: the same pseudonym on both sides
+	jq -r 'select(.alert.transmitter_mac) | .alert.transmitter_mac' "$S/p" | sort -u >"$S/tx"
+	[ "$(comm -12 "$S/tx" "$S/macs" | wc -l)" -gt 0 ]
+	jq -e -s 'all(.[]; .record_type != "event" or .event_type != "ALERT" or
+		((.alert.transmitter_mac // null) == (.device_mac // null)) or (.alert.transmitter_mac == null))' "$S/p"
+}

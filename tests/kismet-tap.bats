@@ -162,3 +162,63 @@ db_devices() { sqlite3 -readonly "$1" "SELECT CAST(device AS TEXT) FROM devices"
 	[ "$(grep -c EPIPE "$d/err")" -eq 1 ]
 	! grep -qiE 'segmentation|core|sanitizer' "$d/err"
 }
+
+@test "kismet-tap --kismetdb --events ALERT: every alert's alert object and location, as computed by jq" {
+	d=$(scratch)
+	kismet-tap --kismetdb "$DB" --events ALERT >"$d/out" 2>"$d/err"
+	n=$(sqlite3 -readonly "$DB" 'SELECT COUNT(*) FROM alerts')
+	[ "$n" -eq 58 ]
+	# in log order (ts_sec, ts_usec, rowid): the same order kismet-tap reads them
+	sqlite3 -readonly "$DB" "SELECT CAST(json AS TEXT) FROM alerts ORDER BY ts_sec, ts_usec, rowid" |
+		jq -S -c -f "$BATS_TEST_DIRNAME/kismet-tap-alert.jq" >"$d/exp"
+	jq -S -c 'select(.event_type == "ALERT") | {alert, location, latitude, longitude, altitude}
+		| with_entries(select(.value != null))' "$d/out" >"$d/got"
+	[ "$(wc -l <"$d/got")" -eq "$n" ]
+	diff "$d/exp" "$d/got"
+	# the raw payload stays in event_data; what the rules spell out, spelled out
+	jq -e -s 'map(select(.event_type == "ALERT")) | all(.[];
+		(.event_data | has("kismet.alert.header")) and .alert.header == .event_data."kismet.alert.header"
+		and ((.alert | has("other_mac")) | not)
+		and ((.alert | has("channel")) | not) and ((.alert | has("frequency")) | not))' "$d/out"
+	jq -e -s 'map(select(.alert.header == "DEAUTHFLOOD")) | length > 0 and all(.[];
+		.alert.transmitter_mac == (.alert.transmitter_mac | ascii_downcase) and has("location")
+		and .alert.class == "DENIAL" and (.alert.severity | type) == "number")' "$d/out"
+}
+
+@test "kismet-tap --kismetdb: the Wi-Fi fields (section 2b) follow their presence rules" {
+	d=$(scratch)
+	kismet-tap --kismetdb "$DB" >"$d/out" 2>"$d/err"
+	# encryption strings as Kismet writes them, absent when empty
+	[ "$(jq -r 'select(has("encryption")) | .encryption' "$d/out" | sort -u | paste -sd'|')" = \
+	  "$(db_devices "$DB" | jq -r '."kismet.device.base.crypt" | select(. != "")' | sort -u | paste -sd'|')" ]
+	jq -e -s 'any(.[]; .encryption == "Open") and any(.[]; .encryption | tostring | startswith("WPA2"))' "$d/out"
+	# only devices that beacon an SSID have ssid_cloaked; the hidden AP has no ssid
+	jq -e -s 'all(.[]; (has("ssid_cloaked") | not) or .device_type == "Wi-Fi AP")' "$d/out"
+	jq -e -s 'all(.[]; (has("ssid") | not) or has("ssid_cloaked"))' "$d/out"
+	jq -e -s 'map(select(.mac_addr == "78:8a:20:77:88:05"))[0] | .ssid_cloaked == true and (has("ssid") | not)' "$d/out"
+	# clients and handshakes for every Wi-Fi device, 0 included; lists sorted, lower case
+	jq -e -s 'all(.[]; (.phy_type != "IEEE802.11") or ((.clients | type) == "number" and (.wpa_handshakes | type) == "number"))' "$d/out"
+	jq -e -s 'any(.[]; .wpa_handshakes > 0) and any(.[]; .clients > 0)' "$d/out"
+	jq -e -s 'all(.[]; [.associated_clients, .connected_bssids, .seen_by] | all(.[];
+		. == null or (. == (. | unique) and length > 0)))' "$d/out"
+	jq -e -s 'all(.[]; [(.associated_clients // [])[], (.connected_bssids // [])[], (.bssid // "a")] | all(.[]; . == ascii_downcase))' "$d/out"
+	jq -e -s 'all(.[]; .bssid != "00:00:00:00:00:00")' "$d/out"
+	# an AP's clients name it as their bssid or connected AP
+	jq -e -s '(map(select(.clients > 0))[0]) as $ap | $ap.associated_clients as $c
+		| map(select(.mac_addr as $m | $c | index([$m]))) | length > 0 and
+		  all(.[]; (.connected_bssids // []) | index([$ap.mac_addr]))' "$d/out"
+	# probed_ssids only when asked for
+	! grep -q probed_ssids "$d/out"
+	kismet-tap --kismetdb "$DB" --probed-ssids >"$d/probed" 2>/dev/null
+	db_devices "$DB" | jq -c --arg sensor "$SENSOR" --arg probed 1 -f "$MAPJQ" | jq -S -c . | sort >"$d/exp.s"
+	jq -S -c . "$d/probed" | sort >"$d/got.s"
+	diff "$d/exp.s" "$d/got.s"
+	jq -e -s 'map(select(has("probed_ssids"))) | length > 0' "$d/probed"
+}
+
+@test "kismet-tap --format text: encryption, SSID and BSSID where known" {
+	run --separate-stderr kismet-tap --kismetdb "$DB" --format text
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | grep -E '^\S+  device  a0:40:a0:11:22:01 .*ssid "HomeNet"  WPA2 WPA2-PSK AES-CCMP  bssid a0:40:a0:11:22:01'
+	printf '%s\n' "$output" | grep -E '^\S+  device  00:1c:b3:09:85:15 .* bssid a0:40:a0:11:22:01'
+}

@@ -3,7 +3,7 @@
  * projection (kismet-tap/device.c, project.c) and MAC pseudonyms
  * (pseudo.c): the pure functions every source ends in.
  *
- * Input: byte 0 holds flags (bit 0 --raw, bit 1 --keep-oui), the rest is
+ * Input: byte 0 holds flags (bit 0 --raw, bit 1 --keep-oui, bit 2 --probed-ssids), the rest is
  * one JSON document taken as a device object (REST element, NEW_DEVICE
  * payload, kismetdb devices.device), as an eventbus message {"NAME":
  * payload}, and as a field list.  Every record made is pseudonymized and
@@ -59,9 +59,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf line = { NULL, 0, 0 };
 	const char *why = NULL;
 	char key[512];
-	int64_t last, pkts;
 	json_t *v, *from_text = NULL, *from_tree;
-	int raw, scanned;
+	unsigned flags;
+	int scanned;
 
 	if (size < 1)
 		return 0;
@@ -69,13 +69,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(ps.key, "fuzzing-key-0123456789", 22);
 	ps.len = 22;
 	ps.keep_oui = (data[0] >> 1) & 1;
-	raw = data[0] & 1;
+	flags = (data[0] & 1 ? PROJECT_RAW : 0) | ((data[0] >> 2) & 1 ? DEVICE_PROBED_SSIDS : 0);
 
 	scanned = device_scan(&dv, (const char *)data + 1, size - 1, &why) == 0;
 	if (scanned) {
-		if (device_ident(&dv, key, sizeof(key), &last, &pkts, &why) == 0)
+		if (device_ident(&dv, key, sizeof(key), &why) == 0)
 			CHECK(key[0] != '\0');
-		if (device_line(&dv, "sensor-1", &line, &why) == 0) {
+		if (device_line(&dv, "sensor-1", flags & ~PROJECT_RAW, &line, &why) == 0) {
 			CHECK(line.len > 0 && line.data[line.len - 1] == '\n');
 			CHECK((from_text = json_loadb(line.data, line.len, 0, NULL)) != NULL);
 		}
@@ -88,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* jansson takes a raw NUL byte after a number; jscan does not */
 	CHECK(scanned || !json_is_object(v) || memchr(data + 1, '\0', size - 1) != NULL);
-	from_tree = project_device(v, "sensor-1", &why);
+	from_tree = project_device(v, "sensor-1", flags & ~PROJECT_RAW, &why);
 	if (scanned && json_is_object(v))
 		CHECK((from_tree == NULL) == (from_text == NULL) &&
 		    (from_tree == NULL || json_equal(from_tree, from_text)));
@@ -97,14 +97,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	emit(from_tree, &ps);
 	if (scanned)
 		emit(project_raw(v, &dv, "sensor-1", &why), &ps);
-	emit(project_event(v, "sensor-1", raw, 1737476445123LL, &why), &ps);
+	emit(project_event(v, "sensor-1", flags, 1737476445123LL, &why), &ps);
 	(void)project_fields_check(v, &why);
 	if (json_is_string(v)) {
 		char mac[32];
 		size_t n;
 		char *t;
 
-		(void)project_mac(json_string_value(v), mac);
+		(void)device_mac(json_string_value(v), mac);
 		t = pseudo_text(&ps, json_string_value(v), json_string_length(v), &n);
 		CHECK(t == NULL ? n == 0 : strlen(t) == n);
 		free(t);
