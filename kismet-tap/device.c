@@ -144,11 +144,13 @@ static int scan_object(struct jscan *js, struct device_view *dv,
 
 /* ---- lists, collected in the one pass ---------------------------------- */
 
+_Static_assert(DF_COUNT <= 64, "device_view.overflow has a bit per field");
+
 static void
 add_item(struct device_view *dv, int f, const struct jspan *v)
 {
 	if (dv->n_items == DV_ITEMS) {
-		dv->overflow |= 1u << f;
+		dv->overflow |= 1ull << f;
 		return;
 	}
 	dv->item[dv->n_items] = *v;
@@ -167,7 +169,7 @@ drop_items(struct device_view *dv, int f)
 			dv->item_of[o++] = dv->item_of[i];
 		}
 	dv->n_items = o;
-	dv->overflow &= ~(1u << f);
+	dv->overflow &= ~(1ull << f);
 	if (f == DF_HANDSHAKES)
 		dv->handshakes = 0;
 }
@@ -663,7 +665,7 @@ gather(const struct device_view *dv, int f, const char *name, struct strset *out
 	unsigned i;
 	int r;
 
-	if (!(dv->overflow & (1u << f))) {
+	if (!(dv->overflow & (1ull << f))) {
 		for (i = 0; i < dv->n_items; i++)
 			if (dv->item_of[i] == f && add_text(out, &dv->item[i], name == NULL) < 0)
 				return -1;

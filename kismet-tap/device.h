@@ -55,7 +55,7 @@ struct device_view {
 	struct jspan item[DV_ITEMS];	/* collected list members ... */
 	unsigned char item_of[DV_ITEMS];	/* ... and the DF_ list of each */
 	unsigned n_items;
-	uint32_t overflow;		/* bit per DF_ list: items did not fit */
+	uint64_t overflow;		/* bit per DF_ list: items did not fit */
 	int64_t handshakes;		/* EAPOL frames counted in the scan */
 };
 

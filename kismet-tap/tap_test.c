@@ -113,6 +113,50 @@ dev(const char *text)
 #define INT(r, k) json_integer_value(json_object_get((r), (k)))
 #define STR(r, k) json_string_value(json_object_get((r), (k)))
 
+/* Section 2b lists: an AP with more clients than the scan keeps as items
+ * (DV_ITEMS), given twice (nested, then as a whole path that wins), and
+ * seenby/handshake lists in both forms. */
+static void
+test_device_lists(void)
+{
+	json_t *r, *a;
+	char *text, *p;
+	size_t cap = 64 * 1024, i;
+	int sorted = 1;
+
+	text = malloc(cap);
+	CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	p = text + sprintf(text, "{\"kismet.device.base.macaddr\":\"AA:BB:CC:00:00:01\","
+	    "\"kismet.device.base.last_time\":7,\"kismet.device.base.phyname\":\"IEEE802.11\","
+	    "\"dot11.device\":{\"dot11.device.associated_client_map\":{\"00:00:00:00:00:09\":\"k\"},"
+	    "\"dot11.device.wpa_handshake_list\":{\"AA:BB:CC:00:00:02\":[{},{}],\"AA:BB:CC:00:00:03\":[{}]}},"
+	    "\"kismet.device.base.seenby\":[{\"kismet.common.seenby.uuid\":\"B\",\"x\":{\"y\":[1,\"]\"]}},"
+	    "{\"kismet.common.seenby.uuid\":\"A\"},{\"kismet.common.seenby.uuid\":\"B\"}],"
+	    "\"dot11.device/dot11.device.associated_client_map\":{");
+	for (i = 0; i < 100; i++)	/* 100 clients, given in reverse order */
+		p += sprintf(p, "%s\"02:00:00:00:%02X:%02X\":\"key\"", i ? "," : "",
+		    (unsigned)((99 - i) / 256), (unsigned)((99 - i) % 256));
+	strcpy(p, "}}");
+	r = dev(text);
+	a = json_object_get(r, "associated_clients");
+	CHECK(json_array_size(a) == 100);
+	for (i = 1; i < json_array_size(a); i++)
+		if (strcmp(json_string_value(json_array_get(a, i - 1)),
+		    json_string_value(json_array_get(a, i))) >= 0)
+			sorted = 0;
+	CHECK(sorted);
+	CHECK(json_is_string(json_array_get(a, 0)) &&
+	    strcmp(json_string_value(json_array_get(a, 0)), "02:00:00:00:00:00") == 0);
+	CHECK(INT(r, "wpa_handshakes") == 3 && INT(r, "clients") == 0);
+	a = json_object_get(r, "seen_by");
+	CHECK(json_array_size(a) == 2 && strcmp(json_string_value(json_array_get(a, 0)), "A") == 0);
+	CHECK(!HAS(r, "connected_bssids") && !HAS(r, "ssid_cloaked") && !HAS(r, "probed_ssids"));
+	json_decref(r);
+	free(text);
+}
+
 static void
 test_device(void)
 {
@@ -180,6 +224,8 @@ test_device(void)
 	in = j("[1]");
 	CHECK(project_device(in, "s", 0, &why) == NULL);
 	json_decref(in);
+
+	test_device_lists();
 }
 
 static void

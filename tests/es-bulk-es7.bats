@@ -129,3 +129,24 @@ types_warnings() { grep -c 'types removal' "$(node_log)" || true; }
 	[ "$(jq '.aggregations.h.buckets | length' <<<"$r")" -gt 1 ]
 	[ "$(jq '[.aggregations.h.buckets[].doc_count] | add' <<<"$r")" -eq "$(es_count "$p-devices-*")" ]
 }
+
+@test "es7: the analyst fields (section 2b) of the field sample map and aggregate on 7.x too" {
+	local p d=$BATS_TEST_TMPDIR
+	p=$(test_prefix)
+	kismet-tap --kismetdb "$KES_DATA/kismet/kismetdb/field-sample.kismet" --events ALERT >"$d/in" 2>/dev/null
+	run --separate-stderr esb "$d/in"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	es_refresh "$p-*"
+	es_get "$p-devices-*/_mapping" | jq -e 'to_entries[0].value.mappings.properties |
+		.encryption.type == "keyword" and .ssid.fields.text.type == "text" and .ssid_cloaked.type == "boolean"
+		and .clients.type == "integer" and .connected_bssids.type == "keyword"'
+	es_get "$p-events-*/_mapping" | jq -e 'to_entries[0].value.mappings.properties |
+		.alert.properties.header.type == "keyword" and .alert.properties.severity.type == "integer"
+		and .location.type == "geo_point"'
+	r=$(curl -sS --fail-with-body -H 'Content-Type: application/json' "$(node_url)/$p-events-*/_search" \
+		-d '{"size":0,"query":{"term":{"alert.header":"DEAUTHFLOOD"}},"aggs":{"g":{"geohash_grid":{"field":"location","precision":5}}}}')
+	[ "$(jq '.aggregations.g.buckets | length' <<<"$r")" -gt 0 ]
+	[ "$(curl -sS -H 'Content-Type: application/json' "$(node_url)/$p-devices-*/_count" \
+		-d '{"query":{"term":{"encryption":"Open"}}}' | jq .count)" -ge 1 ]
+}
