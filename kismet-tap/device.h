@@ -63,6 +63,12 @@ struct device_view {
  * object (*why, and dv->err/err_off for invalid JSON). */
 int device_scan(struct device_view *dv, const char *text, size_t len, const char **why);
 
+/* Field f as a non-empty string into buf (Kismet's 0 for "not set" is no
+ * string), else NULL; as an integer (1 if it is a number). */
+const char *device_str(const struct device_view *dv, enum device_field f, char *buf,
+    size_t cap);
+int device_int(const struct device_view *dv, enum device_field f, int64_t *out);
+
 /* De-duplication identity: the device key (else its MAC) decoded into
  * key.  0 or -1 and *why. */
 int device_ident(const struct device_view *dv, char *key, size_t keycap,

@@ -120,25 +120,31 @@ static void
 test_device_lists(void)
 {
 	json_t *r, *a;
-	char *text, *p;
-	size_t cap = 64 * 1024, i;
-	int sorted = 1;
+	struct buf b = { NULL, 0, 0 };
+	char one[64];
+	size_t i;
+	int sorted = 1, rc = 0;
 
-	text = malloc(cap);
-	CHECK(text != NULL);
-	if (text == NULL)
-		return;
-	p = text + sprintf(text, "{\"kismet.device.base.macaddr\":\"AA:BB:CC:00:00:01\","
+	rc |= buf_append_str(&b, "{\"kismet.device.base.macaddr\":\"AA:BB:CC:00:00:01\","
 	    "\"kismet.device.base.last_time\":7,\"kismet.device.base.phyname\":\"IEEE802.11\","
 	    "\"dot11.device\":{\"dot11.device.associated_client_map\":{\"00:00:00:00:00:09\":\"k\"},"
 	    "\"dot11.device.wpa_handshake_list\":{\"AA:BB:CC:00:00:02\":[{},{}],\"AA:BB:CC:00:00:03\":[{}]}},"
 	    "\"kismet.device.base.seenby\":[{\"kismet.common.seenby.uuid\":\"B\",\"x\":{\"y\":[1,\"]\"]}},"
 	    "{\"kismet.common.seenby.uuid\":\"A\"},{\"kismet.common.seenby.uuid\":\"B\"}],"
 	    "\"dot11.device/dot11.device.associated_client_map\":{");
-	for (i = 0; i < 100; i++)	/* 100 clients, given in reverse order */
-		p += sprintf(p, "%s\"02:00:00:00:%02X:%02X\":\"key\"", i ? "," : "",
+	for (i = 0; i < 100; i++) {	/* 100 clients, given in reverse order */
+		snprintf(one, sizeof(one), "%s\"02:00:00:00:%02X:%02X\":\"key\"", i ? "," : "",
 		    (unsigned)((99 - i) / 256), (unsigned)((99 - i) % 256));
-	strcpy(p, "}}");
+		rc |= buf_append_str(&b, one);
+	}
+	rc |= buf_append(&b, "}}", 3);	/* with the NUL */
+	CHECK(rc == 0);
+	if (rc != 0) {
+		buf_free(&b);
+		return;
+	}
+	const char *text = b.data;
+
 	r = dev(text);
 	a = json_object_get(r, "associated_clients");
 	CHECK(json_array_size(a) == 100);
@@ -154,7 +160,7 @@ test_device_lists(void)
 	CHECK(json_array_size(a) == 2 && strcmp(json_string_value(json_array_get(a, 0)), "A") == 0);
 	CHECK(!HAS(r, "connected_bssids") && !HAS(r, "ssid_cloaked") && !HAS(r, "probed_ssids"));
 	json_decref(r);
-	free(text);
+	buf_free(&b);
 }
 
 static void

@@ -24,8 +24,8 @@ FUZZ_SRC_ndjson       :=
 FUZZ_SRC_scalars      :=
 FUZZ_SRC_jscan        :=
 FUZZ_LIBS_jscan       := -ljansson -lm
-FUZZ_SRC_kismet_json  := kismet-tap/project.c kismet-tap/device.c kismet-tap/pseudo.c
-FUZZ_SRC_kismetdb_row := kismet-tap/project.c kismet-tap/device.c kismet-tap/pseudo.c kismet-tap/tap.c \
+FUZZ_SRC_kismet_json  := kismet-tap/project.c kismet-tap/device.c kismet-tap/device_line.c kismet-tap/pseudo.c
+FUZZ_SRC_kismetdb_row := kismet-tap/project.c kismet-tap/device.c kismet-tap/device_line.c kismet-tap/pseudo.c kismet-tap/tap.c \
 	kismet-tap/dedup.c kismet-tap/output.c
 FUZZ_LIBS_kismet_json  := -ljansson -lcrypto -lm
 FUZZ_LIBS_kismetdb_row := -ljansson -lcrypto -lm
