@@ -70,7 +70,8 @@ static const struct option options[] = {
 static const char help_text[] =
 "Usage: es-bulk [OPTION]... [FILE]...\n"
 "Bulk-index NDJSON records (stdin, or FILEs in order; - is stdin) into\n"
-"Elasticsearch or OpenSearch.\n"
+"Elasticsearch or OpenSearch.  gzip-compressed input (recognised by its\n"
+"first bytes, members concatenated or not) is decompressed as it is read.\n"
 "\n"
 "Server:\n"
 "      --es-hosts URL[,URL]   server base URLs, repeatable (env ES_HOSTS;\n"
@@ -128,9 +129,9 @@ static const char help_text[] =
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show version information and exit\n"
 "\n"
-"Exit status: 0 all indexed, 65 lines dead-lettered, 64 usage, 66 input\n"
-"missing, 69 no server reachable, 74 I/O error, 75 interrupted with lines\n"
-"pending, 77 authentication refused.\n";
+"Exit status: 0 all indexed, 65 lines dead-lettered or an archive truncated\n"
+"or corrupt, 64 usage, 66 input missing, 69 no server reachable, 74 I/O\n"
+"error, 75 interrupted with lines pending, 77 authentication refused.\n";
 
 static int
 usage_error(void)

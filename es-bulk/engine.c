@@ -427,7 +427,7 @@ exit_code(const struct engine *e)
 		return KES_EXIT_IOERR;
 	if (pending > 0)
 		return KES_EXIT_TEMPFAIL;
-	if (e->strict_stop || st->dead_lettered > 0)
+	if (e->strict_stop || st->dead_lettered > 0 || input_data_error(e->in))
 		return KES_EXIT_DATAERR;
 	return KES_EXIT_OK;
 }

@@ -49,6 +49,7 @@ struct engine {
 	int io_error;
 	int progress;			/* stderr is a terminal */
 	int64_t next_stats, next_progress;
+	int64_t outage_ms;		/* first unanswered request, or 0 */
 };
 /* engine.c: dead-letter one line (counted; e->io_error on failure). */
 void engine_reject_line(struct engine *e, const char *line, size_t len,

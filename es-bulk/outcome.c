@@ -205,6 +205,34 @@ handle_items(struct engine *e, struct batch *b, const struct tx_result *r)
 	}
 }
 
+/*
+ * An outage: requests that got no answer from the cluster (no connection,
+ * or a proxy's 502/503/504).  Each retry is logged where it is decided;
+ * the first answer after them is said once: after how long, and what had
+ * piled up meanwhile.
+ */
+static void
+outage_track(struct engine *e, const struct tx_result *r)
+{
+	int64_t now = ts_now_ms();
+	uint64_t docs = 0;
+
+	if (r->cc != CURLE_OK || (r->status >= 502 && r->status <= 504)) {
+		if (e->outage_ms == 0)
+			e->outage_ms = now - (int64_t)(r->seconds * 1000);
+		return;
+	}
+	if (e->outage_ms == 0)
+		return;
+	for (const struct batch *b = e->head; b; b = b->next)
+		if (b->state != B_DONE && b->state != B_FILLING)
+			docs += b->n;
+	log_info("%s: reachable again after %.1f s; %zu batches (%llu documents) "
+	    "were waiting", r->host_name, (double)(now - e->outage_ms) / 1000,
+	    e->nsealed, (unsigned long long)docs);
+	e->outage_ms = 0;
+}
+
 void
 outcome_handle(struct engine *e, const struct tx_result *r)
 {
@@ -216,6 +244,7 @@ outcome_handle(struct engine *e, const struct tx_result *r)
 	    r->host_name, (unsigned long long)b->number, b->n, batch_body_len(b),
 	    r->sent, r->status, r->seconds);
 	b->state = B_READY;	/* until decided otherwise below */
+	outage_track(e, r);
 	if ((r->cc != CURLE_OK || r->status != 200) && restore_body(e, b, r) < 0)
 		return;
 	if (r->cc != CURLE_OK) {
