@@ -184,34 +184,74 @@ parse_enum(const char *opt, const char *s, const char *const *names, int n, int 
 	return -1;
 }
 
+/* A copy of arg with every "{acks}" replaced by fd; NULL when out of
+ * memory. */
+static char *
+place_acks(const char *arg, const char *fd)
+{
+	size_t n = 0, flen = strlen(fd);
+	const char *p;
+	char *out, *o;
+
+	for (p = arg; (p = strstr(p, "{acks}")) != NULL; p += 6)
+		n++;
+	out = malloc(strlen(arg) - n * 6 + n * flen + 1);
+	if (out == NULL)
+		return NULL;
+	for (o = out, p = arg; *p;) {
+		if (strncmp(p, "{acks}", 6) == 0) {
+			memcpy(o, fd, flen);
+			o += flen;
+			p += 6;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+is_es_bulk(const char *arg)
+{
+	const char *base = strrchr(arg, '/');
+
+	return strcmp(base ? base + 1 : arg, "es-bulk") == 0;
+}
+
+/*
+ * The consumer's argv.  "{acks}" anywhere in an argument (also inside a
+ * `sh -c '...'` script) becomes the ack channel's descriptor number.
+ * Without it, es-bulk named as the command or behind a wrapper (`time
+ * es-bulk`, `nice -n 5 es-bulk`, `env A=1 es-bulk`) gets "--acks N"
+ * appended; a consumer --acks of the user's own would not be the channel
+ * buffer-spool reads, so it is refused unless "{acks}" places it.
+ */
 static int
 build_cmd(struct config *cfg, int argc, char **argv)
 {
-	const char *base = strrchr(argv[0], '/');
-	int placeholder = 0, n = 0;
+	int placeholder = 0, own_acks = 0, es_bulk = 0, n = 0;
 	char fdstr[16];
 
-	base = base ? base + 1 : argv[0];
 	snprintf(fdstr, sizeof(fdstr), "%d", cfg->ack_child_fd);
 	cfg->cmd = calloc((size_t)argc + 3, sizeof(*cfg->cmd));
 	if (cfg->cmd == NULL)
 		return -1;
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "{acks}") == 0) {
-			cfg->cmd[n] = strdup(fdstr);
-			placeholder = 1;
-		} else {
-			if (strcmp(argv[i], "--acks") == 0 || strncmp(argv[i], "--acks=", 7) == 0)
-				return usage_error("the consumer's --acks is set by "
-				    "buffer-spool; use {acks} to place it", NULL);
-			cfg->cmd[n] = strdup(argv[i]);
-		}
-		if (cfg->cmd[n++] == NULL)
-			return -1;
+		placeholder |= strstr(argv[i], "{acks}") != NULL;
+		own_acks |= strcmp(argv[i], "--acks") == 0 ||
+		    strncmp(argv[i], "--acks=", 7) == 0;
+		es_bulk |= is_es_bulk(argv[i]);
 	}
+	if (own_acks && !placeholder)
+		return usage_error("the consumer's --acks is set by "
+		    "buffer-spool; use {acks} to place it", NULL);
+	for (int i = 0; i < argc; i++)
+		if ((cfg->cmd[n++] = place_acks(argv[i], fdstr)) == NULL)
+			return -1;
 	/* es-bulk is told where its ack channel is; other commands find it
 	 * in KES_ACK_FD or where they put "{acks}". */
-	if (!placeholder && strcmp(base, "es-bulk") == 0) {
+	if (!placeholder && es_bulk) {
 		cfg->cmd[n++] = strdup("--acks");
 		cfg->cmd[n++] = strdup(fdstr);
 		if (cfg->cmd[n - 1] == NULL || cfg->cmd[n - 2] == NULL)
