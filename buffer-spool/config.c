@@ -8,6 +8,7 @@
 
 #include "exitcodes.h"
 #include "log.h"
+#include "progress.h"
 #include "opt.h"
 #include "version.h"
 
@@ -53,6 +54,9 @@ static const char usage_text[] =
 "  --max-restarts N        give up after N restarts without progress\n"
 "                          (default: forward 0 = never, drain 5)\n"
 "  --stop-timeout SECS     wait this long for the consumer at exit (default 30)\n"
+"  --progress              drain: draw the progress line (records left, rate,\n"
+"                          ETA) even when stderr is not a terminal\n"
+"  --no-progress           drain: never draw it (default: on a terminal)\n"
 "\n"
 "Status and purge:\n"
 "  --json                  status as one JSON object\n"
@@ -92,6 +96,7 @@ static const struct option options[] = {
 	{ "max-unsynced", required_argument, NULL, O_MAX_UNSYNCED },
 	{ "max-age", required_argument, NULL, O_MAX_AGE },
 	{ "older-than", required_argument, NULL, O_OLDER_THAN },
+	KES_PROGRESS_OPTIONS,
 	KES_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -377,6 +382,10 @@ config_parse(struct config *cfg, int argc, char **argv, int *exitcode)
 		case O_JSON:
 			cfg->json = 1;
 			break;
+		case KES_OPT_PROGRESS:
+		case KES_OPT_NO_PROGRESS:
+			cfg->progress = c == KES_OPT_PROGRESS ? PROGRESS_ON : PROGRESS_OFF;
+			break;
 		case O_MAX_UNSYNCED:
 			if (opt_uint("--max-unsynced", optarg, 0, UINT64_MAX / 2, &cfg->max_unsynced) < 0)
 				return usage_error("bad option value", "--max-unsynced");
@@ -413,6 +422,12 @@ config_parse(struct config *cfg, int argc, char **argv, int *exitcode)
 	log_set_level(verbosity);
 
 	/* Rules on combinations, one sentence each (also in the man page). */
+	if (cfg->progress != PROGRESS_AUTO && cfg->mode != MODE_DRAIN) {
+		log_err("--%s does not apply to '%s'", cfg->progress == PROGRESS_ON ?
+		    "progress" : "no-progress", cfg->mode_name);
+		fprintf(stderr, "try 'buffer-spool --help'\n");
+		return -1;
+	}
 	if (seen[O_BUFFER_DB] && seen[O_SPOOL_DIR])
 		return usage_error("--buffer-db and --spool-dir exclude each other", NULL);
 	for (size_t i = 0; i < sizeof(option_modes) / sizeof(option_modes[0]); i++) {

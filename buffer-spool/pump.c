@@ -197,8 +197,25 @@ setup(struct pump *p, const struct config *cfg, struct spool *sp)
 		if (open_acks(p) < 0)
 			return -1;
 	}
+	if (cfg->mode == MODE_DRAIN) {
+		progress_init(&p->progress, (enum progress_mode)cfg->progress);
+		p->unsynced_at_start = spool_committed(sp) - spool_synced(sp);
+		p->ch.parent_progress = p->progress.on;
+	}
 	session_reset(p);
 	return 0;
+}
+
+/* drain's terminal line: records left of those unsynced at the start. */
+static void
+show_progress(struct pump *p, int final)
+{
+	uint64_t left = spool_committed(p->sp) - spool_synced(p->sp);
+	uint64_t done = p->unsynced_at_start > left ? p->unsynced_at_start - left : 0;
+
+	progress_show(&p->progress, final, done, "records", done, p->unsynced_at_start,
+	    "%" PRIu64 " of %" PRIu64 " records left, %" PRIu64 " sent", left,
+	    p->unsynced_at_start, p->n_sent);
 }
 
 static int
@@ -244,6 +261,8 @@ pump_run(const struct config *cfg, struct spool *sp)
 		}
 		if (cfg->cmd)
 			manage_child(&p, now);
+		if (progress_due(&p.progress, now))
+			show_progress(&p, 0);
 		if (spool_needs_commit(sp)) {
 			int idle = p.sending && p.ooff == p.olen &&
 			    p.cursor >= spool_committed(sp);
@@ -322,6 +341,7 @@ pump_run(const struct config *cfg, struct spool *sp)
 		else if (p.n_rejected > 0)
 			p.rc = KES_EXIT_DATAERR;
 	}
+	show_progress(&p, 1);
 out:
 	print_stats(&p);
 	if (p.stdout_fl >= 0)

@@ -14,6 +14,7 @@
 #include "child.h"
 #include "config.h"
 #include "ndjson.h"
+#include "progress.h"
 #include "spool.h"
 
 #define OBUF_TARGET	((size_t)256 * 1024)	/* bytes read from the spool at once */
@@ -58,6 +59,8 @@ struct pump {
 	int64_t stop_deadline;
 	int rc;
 	uint64_t n_read, n_stored, n_blank, n_rejected, n_sent, n_acked, n_starts;
+	struct progress progress;	/* drain, on a terminal */
+	uint64_t unsynced_at_start;	/* drain: what the line counts down */
 };
 
 /* consumer.c */

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "log.h"
+#include "progress.h"
 #include "opt.h"
 #include "version.h"
 
@@ -63,6 +64,7 @@ static const struct option options[] = {
 	{"strict",		no_argument,       NULL, O_STRICT},
 	{"stats-interval",	required_argument, NULL, O_STATS},
 	{"dry-run",		no_argument,       NULL, O_DRYRUN},
+	KES_PROGRESS_OPTIONS,
 	KES_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -124,6 +126,11 @@ static const char help_text[] =
 "\n"
 "Diagnostics:\n"
 "      --stats-interval S     print a JSON stats line on stderr every S seconds\n"
+"      --progress             draw the progress line (counts, docs/s, share of\n"
+"                             the files read, ETA) even when stderr is not a\n"
+"                             terminal\n"
+"      --no-progress          never draw it (default: on a terminal, unless -q\n"
+"                             or --stats-interval)\n"
 "  -v, --verbose              more detail (repeat for more)\n"
 "  -q, --quiet                warnings and errors only\n"
 "  -h, --help                 show this help and exit\n"
@@ -311,6 +318,8 @@ config_parse(struct config *cfg, int argc, char **argv)
 				rc = -1;
 			break;
 		case O_DRYRUN: cfg->dry_run = 1; break;
+		case KES_OPT_PROGRESS: cfg->progress = PROGRESS_ON; break;
+		case KES_OPT_NO_PROGRESS: cfg->progress = PROGRESS_OFF; break;
 		case 'v': level++; break;
 		case 'q': level = LOG_LEVEL_WARN; break;
 		case 'h':

@@ -326,6 +326,19 @@ wait_ms(struct engine *e, int64_t now)
 	return until > now ? (int)(until - now) : 0;
 }
 
+/* The terminal line: counts, docs/s, and of regular files the share read. */
+static void
+show_progress(struct engine *e, int final)
+{
+	const struct stats *st = &e->st;
+
+	progress_show(&e->progress, final, st->indexed, "docs", input_raw_bytes(e->in),
+	    input_total_size(e->in), "%llu read, %llu indexed, %llu rejected, %llu pending",
+	    (unsigned long long)st->read, (unsigned long long)st->indexed,
+	    (unsigned long long)st->dead_lettered,
+	    (unsigned long long)(st->read - st->indexed - st->dead_lettered));
+}
+
 static void
 timers(struct engine *e, int64_t now)
 {
@@ -344,10 +357,8 @@ timers(struct engine *e, int64_t now)
 		stats_print(&e->st, "stats");
 		e->next_stats = now + (int64_t)(cfg->stats_interval * 1000);
 	}
-	if (e->progress && now >= e->next_progress) {
-		stats_progress(&e->st, 0);
-		e->next_progress = now + 1000;
-	}
+	if (progress_due(&e->progress, now))
+		show_progress(e, 0);
 	if ((sig_stop || e->io_error) && !e->stopping) {
 		/* An I/O error stops the input like a signal: what is in
 		 * flight is finished, nothing new is read. */
@@ -486,15 +497,15 @@ engine_run(const struct config *cfg)
 		rc = KES_EXIT_IOERR;
 		goto out;
 	}
-	e.progress = isatty(STDERR_FILENO) && log_enabled(LOG_LEVEL_INFO) &&
-	    cfg->stats_interval <= 0;
+	/* a JSON stats line every so often and the progress line would
+	 * write over each other: asked for, the stats win */
+	progress_init(&e.progress, cfg->progress == PROGRESS_AUTO &&
+	    cfg->stats_interval > 0 ? PROGRESS_OFF : (enum progress_mode)cfg->progress);
 	e.next_stats = e.st.start_ms + (int64_t)(cfg->stats_interval * 1000);
-	e.next_progress = e.st.start_ms + 1000;
 
 	loop(&e);
 
-	if (e.progress)
-		stats_progress(&e.st, 1);
+	show_progress(&e, 1);
 	e.st.bytes_in = input_bytes(e.in);
 	rc = exit_code(&e);
 	if (e.stopping || e.fatal) {

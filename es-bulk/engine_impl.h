@@ -12,6 +12,7 @@
 #include "bulk.h"
 #include "config.h"
 #include "input.h"
+#include "progress.h"
 #include "stats.h"
 #include "transport.h"
 
@@ -47,8 +48,8 @@ struct engine {
 	int fatal;			/* exit code of a fatal error, or 0 */
 	int strict_stop;		/* --strict and a bad line */
 	int io_error;
-	int progress;			/* stderr is a terminal */
-	int64_t next_stats, next_progress;
+	struct progress progress;	/* the line on a terminal */
+	int64_t next_stats;
 	int64_t outage_ms;		/* first unanswered request, or 0 */
 };
 /* engine.c: dead-letter one line (counted; e->io_error on failure). */
