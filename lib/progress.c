@@ -70,7 +70,9 @@ progress_show(struct progress *p, int final, uint64_t count, const char *unit,
 	m = snprintf(line, sizeof(line), "\r%s: ", log_progname());
 	n = m > 0 ? (size_t)m : 0;
 	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	/* ap is started just above: the analyzer's valist.Uninitialized here is a
+	 * known false positive (as in lib/log.c) */
+	m = vsnprintf(line + n, sizeof(line) - n, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
 	va_end(ap);
 	n = m > 0 && n + (size_t)m < sizeof(line) ? n + (size_t)m : n;
 	m = snprintf(line + n, sizeof(line) - n, ", %.0f %s/s", rate, unit);
