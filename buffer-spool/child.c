@@ -53,6 +53,9 @@ exec_child(const struct child *c, int in_r, int ack_w, int ex_w)
 	}
 	snprintf(fdstr, sizeof(fdstr), "%d", c->ack_child_fd);
 	setenv("KES_ACK_FD", fdstr, 1);
+	/* lib/progress: the child draws no line of its own */
+	if (c->parent_progress)
+		setenv("KES_PROGRESS", "parent", 1);
 	execvp(c->argv[0], c->argv);
 fail:
 	e = errno;

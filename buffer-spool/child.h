@@ -17,6 +17,7 @@ struct child {
 	int ack_fd;		/* read end of its ack channel, -1 when closed */
 	int64_t started_ms;
 	int status;		/* wait status of the last exit */
+	int parent_progress;	/* our progress line covers its work */
 };
 
 /* Start the child.  0, or -1 (logged) when fork/exec failed: *fatal is set

@@ -8,6 +8,7 @@
 
 #include "exitcodes.h"
 #include "log.h"
+#include "progress.h"
 #include "opt.h"
 #include "version.h"
 
@@ -53,6 +54,9 @@ static const char usage_text[] =
 "  --max-restarts N        give up after N restarts without progress\n"
 "                          (default: forward 0 = never, drain 5)\n"
 "  --stop-timeout SECS     wait this long for the consumer at exit (default 30)\n"
+"  --progress              drain: draw the progress line (records left, rate,\n"
+"                          ETA) even when stderr is not a terminal\n"
+"  --no-progress           drain: never draw it (default: on a terminal)\n"
 "\n"
 "Status and purge:\n"
 "  --json                  status as one JSON object\n"
@@ -92,6 +96,7 @@ static const struct option options[] = {
 	{ "max-unsynced", required_argument, NULL, O_MAX_UNSYNCED },
 	{ "max-age", required_argument, NULL, O_MAX_AGE },
 	{ "older-than", required_argument, NULL, O_OLDER_THAN },
+	KES_PROGRESS_OPTIONS,
 	KES_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -184,34 +189,74 @@ parse_enum(const char *opt, const char *s, const char *const *names, int n, int 
 	return -1;
 }
 
+/* A copy of arg with every "{acks}" replaced by fd; NULL when out of
+ * memory. */
+static char *
+place_acks(const char *arg, const char *fd)
+{
+	size_t n = 0, flen = strlen(fd);
+	const char *p;
+	char *out, *o;
+
+	for (p = arg; (p = strstr(p, "{acks}")) != NULL; p += 6)
+		n++;
+	out = malloc(strlen(arg) - n * 6 + n * flen + 1);
+	if (out == NULL)
+		return NULL;
+	for (o = out, p = arg; *p;) {
+		if (strncmp(p, "{acks}", 6) == 0) {
+			memcpy(o, fd, flen);
+			o += flen;
+			p += 6;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+is_es_bulk(const char *arg)
+{
+	const char *base = strrchr(arg, '/');
+
+	return strcmp(base ? base + 1 : arg, "es-bulk") == 0;
+}
+
+/*
+ * The consumer's argv.  "{acks}" anywhere in an argument (also inside a
+ * `sh -c '...'` script) becomes the ack channel's descriptor number.
+ * Without it, es-bulk named as the command or behind a wrapper (`time
+ * es-bulk`, `nice -n 5 es-bulk`, `env A=1 es-bulk`) gets "--acks N"
+ * appended; a consumer --acks of the user's own would not be the channel
+ * buffer-spool reads, so it is refused unless "{acks}" places it.
+ */
 static int
 build_cmd(struct config *cfg, int argc, char **argv)
 {
-	const char *base = strrchr(argv[0], '/');
-	int placeholder = 0, n = 0;
+	int placeholder = 0, own_acks = 0, es_bulk = 0, n = 0;
 	char fdstr[16];
 
-	base = base ? base + 1 : argv[0];
 	snprintf(fdstr, sizeof(fdstr), "%d", cfg->ack_child_fd);
 	cfg->cmd = calloc((size_t)argc + 3, sizeof(*cfg->cmd));
 	if (cfg->cmd == NULL)
 		return -1;
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "{acks}") == 0) {
-			cfg->cmd[n] = strdup(fdstr);
-			placeholder = 1;
-		} else {
-			if (strcmp(argv[i], "--acks") == 0 || strncmp(argv[i], "--acks=", 7) == 0)
-				return usage_error("the consumer's --acks is set by "
-				    "buffer-spool; use {acks} to place it", NULL);
-			cfg->cmd[n] = strdup(argv[i]);
-		}
-		if (cfg->cmd[n++] == NULL)
-			return -1;
+		placeholder |= strstr(argv[i], "{acks}") != NULL;
+		own_acks |= strcmp(argv[i], "--acks") == 0 ||
+		    strncmp(argv[i], "--acks=", 7) == 0;
+		es_bulk |= is_es_bulk(argv[i]);
 	}
+	if (own_acks && !placeholder)
+		return usage_error("the consumer's --acks is set by "
+		    "buffer-spool; use {acks} to place it", NULL);
+	for (int i = 0; i < argc; i++)
+		if ((cfg->cmd[n++] = place_acks(argv[i], fdstr)) == NULL)
+			return -1;
 	/* es-bulk is told where its ack channel is; other commands find it
 	 * in KES_ACK_FD or where they put "{acks}". */
-	if (!placeholder && strcmp(base, "es-bulk") == 0) {
+	if (!placeholder && es_bulk) {
 		cfg->cmd[n++] = strdup("--acks");
 		cfg->cmd[n++] = strdup(fdstr);
 		if (cfg->cmd[n - 1] == NULL || cfg->cmd[n - 2] == NULL)
@@ -337,6 +382,10 @@ config_parse(struct config *cfg, int argc, char **argv, int *exitcode)
 		case O_JSON:
 			cfg->json = 1;
 			break;
+		case KES_OPT_PROGRESS:
+		case KES_OPT_NO_PROGRESS:
+			cfg->progress = c == KES_OPT_PROGRESS ? PROGRESS_ON : PROGRESS_OFF;
+			break;
 		case O_MAX_UNSYNCED:
 			if (opt_uint("--max-unsynced", optarg, 0, UINT64_MAX / 2, &cfg->max_unsynced) < 0)
 				return usage_error("bad option value", "--max-unsynced");
@@ -373,6 +422,12 @@ config_parse(struct config *cfg, int argc, char **argv, int *exitcode)
 	log_set_level(verbosity);
 
 	/* Rules on combinations, one sentence each (also in the man page). */
+	if (cfg->progress != PROGRESS_AUTO && cfg->mode != MODE_DRAIN) {
+		log_err("--%s does not apply to '%s'", cfg->progress == PROGRESS_ON ?
+		    "progress" : "no-progress", cfg->mode_name);
+		fprintf(stderr, "try 'buffer-spool --help'\n");
+		return -1;
+	}
 	if (seen[O_BUFFER_DB] && seen[O_SPOOL_DIR])
 		return usage_error("--buffer-db and --spool-dir exclude each other", NULL);
 	for (size_t i = 0; i < sizeof(option_modes) / sizeof(option_modes[0]); i++) {

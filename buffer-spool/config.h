@@ -27,6 +27,7 @@ struct config {
 	uint64_t max_restarts;		/* failed restarts in a row; 0: no limit */
 	double stop_timeout;		/* wait this long for the consumer */
 	int json;			/* status --json */
+	int progress;			/* drain: enum progress_mode */
 	int have_max_unsynced;
 	uint64_t max_unsynced;
 	int64_t max_age;		/* seconds; -1: not checked */

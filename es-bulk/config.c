@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "log.h"
+#include "progress.h"
 #include "opt.h"
 #include "version.h"
 
@@ -63,6 +64,7 @@ static const struct option options[] = {
 	{"strict",		no_argument,       NULL, O_STRICT},
 	{"stats-interval",	required_argument, NULL, O_STATS},
 	{"dry-run",		no_argument,       NULL, O_DRYRUN},
+	KES_PROGRESS_OPTIONS,
 	KES_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -70,7 +72,8 @@ static const struct option options[] = {
 static const char help_text[] =
 "Usage: es-bulk [OPTION]... [FILE]...\n"
 "Bulk-index NDJSON records (stdin, or FILEs in order; - is stdin) into\n"
-"Elasticsearch or OpenSearch.\n"
+"Elasticsearch or OpenSearch.  gzip-compressed input (recognised by its\n"
+"first bytes, members concatenated or not) is decompressed as it is read.\n"
 "\n"
 "Server:\n"
 "      --es-hosts URL[,URL]   server base URLs, repeatable (env ES_HOSTS;\n"
@@ -123,14 +126,19 @@ static const char help_text[] =
 "\n"
 "Diagnostics:\n"
 "      --stats-interval S     print a JSON stats line on stderr every S seconds\n"
+"      --progress             draw the progress line (counts, docs/s, share of\n"
+"                             the files read, ETA) even when stderr is not a\n"
+"                             terminal\n"
+"      --no-progress          never draw it (default: on a terminal, unless -q\n"
+"                             or --stats-interval)\n"
 "  -v, --verbose              more detail (repeat for more)\n"
 "  -q, --quiet                warnings and errors only\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show version information and exit\n"
 "\n"
-"Exit status: 0 all indexed, 65 lines dead-lettered, 64 usage, 66 input\n"
-"missing, 69 no server reachable, 74 I/O error, 75 interrupted with lines\n"
-"pending, 77 authentication refused.\n";
+"Exit status: 0 all indexed, 65 lines dead-lettered or an archive truncated\n"
+"or corrupt, 64 usage, 66 input missing, 69 no server reachable, 74 I/O\n"
+"error, 75 interrupted with lines pending, 77 authentication refused.\n";
 
 static int
 usage_error(void)
@@ -310,6 +318,8 @@ config_parse(struct config *cfg, int argc, char **argv)
 				rc = -1;
 			break;
 		case O_DRYRUN: cfg->dry_run = 1; break;
+		case KES_OPT_PROGRESS: cfg->progress = PROGRESS_ON; break;
+		case KES_OPT_NO_PROGRESS: cfg->progress = PROGRESS_OFF; break;
 		case 'v': level++; break;
 		case 'q': level = LOG_LEVEL_WARN; break;
 		case 'h':

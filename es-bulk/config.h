@@ -48,6 +48,7 @@ struct config {
 	const char *dead_letter;
 	int strict;
 	double stats_interval;		/* 0 = only at exit and on SIGUSR1 */
+	int progress;			/* enum progress_mode */
 	int dry_run;
 
 	char **inputs;			/* file names, "-" = stdin */

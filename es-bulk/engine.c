@@ -9,6 +9,7 @@
  * before them is.  Input is read only while fewer than workers + 1 batches
  * are sealed and unresolved: memory stays at a few batches whatever the
  * input size, and a slow cluster slows the reader (back-pressure).
+ * What a request's result does to its batch is outcome.c's.
  */
 #include "engine.h"
 
@@ -20,14 +21,12 @@
 #include <unistd.h>
 
 #include "acks.h"
-#include "retry.h"
 #include "bulk.h"
 #include "deadletter.h"
 #include "exitcodes.h"
 #include "fdio.h"
 #include "input.h"
 #include "log.h"
-#include "response.h"
 #include "route.h"
 #include "sig.h"
 #include "stats.h"
@@ -35,43 +34,14 @@
 #include "timefmt.h"
 #include "transport.h"
 
+#include "engine_impl.h"
+
 #define DL_TRUNCATED_MAX	((size_t)64 * 1024)
-
-struct engine {
-	const struct config *cfg;
-	struct input *in;
-	struct route *route;
-	struct in_record rec;		/* the line being taken (route's keys) */
-	struct deadletter *dl;
-	struct transport *tx;		/* NULL with --dry-run */
-	struct acks *acks;
-	struct stats st;
-
-	struct batch *head, *tail;	/* tail may be the filling batch */
-	struct batch *filling;
-	size_t nlist;			/* batches in the list */
-	size_t nsealed;			/* sealed and not done */
-	uint64_t numbers;
-
-	struct item_result *res;
-	unsigned char *keep;
-	size_t rescap;
-
-	int input_done;			/* nothing more will be read */
-	int need_input;			/* the reader waits for the fd */
-	int stopping;			/* SIGINT/SIGTERM seen */
-	int64_t stop_deadline;
-	int fatal;			/* exit code of a fatal error, or 0 */
-	int strict_stop;		/* --strict and a bad line */
-	int io_error;
-	int progress;			/* stderr is a terminal */
-	int64_t next_stats, next_progress;
-};
 
 /* ---- dead letter --------------------------------------------------------- */
 
-static void
-reject_line(struct engine *e, const char *line, size_t len, int truncated,
+void
+engine_reject_line(struct engine *e, const char *line, size_t len, int truncated,
     uint32_t src, uint64_t lineno, const char *error, const char *reason,
     int status, const char *index)
 {
@@ -128,8 +98,8 @@ seal(struct engine *e)
 	e->st.batches++;
 }
 
-static void
-batch_done(struct engine *e, struct batch *b)
+void
+engine_batch_done(struct engine *e, struct batch *b)
 {
 	b->state = B_DONE;
 	e->nsealed--;
@@ -207,7 +177,7 @@ take_line(struct engine *e, const struct in_line *l, int toolong)
 			return -1;
 		}
 		/* Of an over-long line, the dead letter keeps the start only. */
-		reject_line(e, l->data, toolong && l->len > DL_TRUNCATED_MAX ?
+		engine_reject_line(e, l->data, toolong && l->len > DL_TRUNCATED_MAX ?
 		    DL_TRUNCATED_MAX : l->len, toolong, l->src, l->lineno, error,
 		    reason, 0, NULL);
 		if (e->io_error)
@@ -279,286 +249,6 @@ read_lines(struct engine *e)
 	}
 }
 
-/* ---- responses ----------------------------------------------------------- */
-
-static void
-retry_later(struct batch *b, const struct backoff *bo,
-    unsigned attempt, const char *why)
-{
-	int64_t d = backoff_delay(bo, attempt, backoff_random());
-
-	b->state = B_WAIT;
-	b->due_ms = ts_now_ms() + d;
-	log_warn("batch %llu: %s; retrying %zu documents in %.1f s (retry %u)",
-	    (unsigned long long)b->number, why, b->n, (double)d / 1000, attempt);
-}
-
-/* The _index of an item's action line (names hold no quotes). */
-static void
-item_index(const struct batch *b, const struct item *it, char *out, size_t outlen)
-{
-	const char *a = b->body.data + it->off, *p, *q;
-	size_t n;
-
-	out[0] = '\0';
-	p = memmem(a, it->action_len, "\"_index\":\"", 10);
-	if (p == NULL)
-		return;
-	p += 10;
-	q = memchr(p, '"', it->action_len - (size_t)(p - a));
-	if (q == NULL)
-		return;
-	n = (size_t)(q - p) < outlen - 1 ? (size_t)(q - p) : outlen - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-}
-
-/* After a failed request, counted in b->attempts: 1 when --max-retries is
- * used up (said, and the run ends with 69). */
-static int
-out_of_retries(struct engine *e, const struct batch *b, const char *host,
-    const char *why)
-{
-	if (e->cfg->max_retries < 0 || b->attempts <= (unsigned)e->cfg->max_retries)
-		return 0;
-	log_err("%s: %s; giving up after %u retries (--max-retries)", host, why,
-	    b->attempts - 1);
-	e->fatal = KES_EXIT_UNAVAIL;
-	return 1;
-}
-
-static void
-reject_item(struct engine *e, struct batch *b, const struct item *it,
-    int status, const char *type, const char *reason)
-{
-	char index[ROUTE_INDEX_MAX], t[64], r[400];
-
-	item_index(b, it, index, sizeof(index));
-	/* The dead letter keeps the server's reason as it is, the log line
-	 * gets it on one line. */
-	log_warn("%s:%llu: rejected by the server (%d %s): %s",
-	    input_name(e->in, it->src), (unsigned long long)it->lineno, status,
-	    response_oneline(t, sizeof(t), type), response_oneline(r, sizeof(r), reason));
-	reject_line(e, item_doc(b, it), it->doc_len, 0, it->src, it->lineno,
-	    type[0] ? type : "rejected", reason[0] ? reason : "rejected by the server",
-	    status, index);
-}
-
-static int
-ensure_results(struct engine *e, size_t n)
-{
-	if (n <= e->rescap)
-		return 0;
-	free(e->res);
-	free(e->keep);
-	e->res = calloc(n, sizeof(*e->res));
-	e->keep = calloc(n, 1);
-	e->rescap = e->res && e->keep ? n : 0;
-	return e->rescap ? 0 : -1;
-}
-
-/* The body of a batch sent gzipped was freed while in flight: get it back
- * from the compressed copy before anything reads the items.  0 or -1
- * (fatal). */
-static int
-restore_body(struct engine *e, struct batch *b, const struct tx_result *r)
-{
-	if (!b->shed)
-		return 0;
-	if (batch_unshed(b, r->wire, r->sent) == 0)
-		return 0;
-	log_err("batch %llu: cannot restore its body from the gzip copy "
-	    "(out of memory?)", (unsigned long long)b->number);
-	e->fatal = KES_EXIT_SOFTWARE;
-	return -1;
-}
-
-/* Items of a 200 response. */
-static void
-handle_items(struct engine *e, struct batch *b, const struct tx_result *r)
-{
-	const struct config *cfg = e->cfg;
-	char err[256];
-	size_t kept = 0, blocked = 0;
-	int all_ok;
-
-	if (ensure_results(e, b->n) < 0) {
-		e->fatal = KES_EXIT_SOFTWARE;
-		return;
-	}
-	if (r->truncated || response_parse(r->body, r->len, b->n, cfg->op, e->res,
-	    &all_ok, err, sizeof(err)) < 0) {
-		if (restore_body(e, b, r) < 0)
-			return;
-		/* Not a usable answer: nothing is known about the items, the
-		 * request is retried as after a connection error. */
-		if (r->truncated)
-			snprintf(err, sizeof(err), "bulk response too large to read");
-		response_oneline(err, sizeof(err), err);
-		b->attempts++;
-		e->st.retries++;
-		if (out_of_retries(e, b, r->host_name, err))
-			return;
-		retry_later(b, &backoff_request, b->attempts, err);
-		return;
-	}
-	b->attempts = 0;
-	if (all_ok) {
-		e->st.indexed += b->n;
-		batch_done(e, b);
-		return;
-	}
-	if (restore_body(e, b, r) < 0)
-		return;
-	for (size_t i = 0; i < b->n; i++) {
-		struct item_result *ir = &e->res[i];
-
-		e->keep[i] = 0;
-		switch (ir->verdict) {
-		case V_OK:
-			e->st.indexed++;
-			break;
-		case V_REJECT:
-			reject_item(e, b, &b->items[i], ir->status, ir->type, ir->reason);
-			break;
-		case V_RETRY:
-		case V_BLOCKED:
-			if (cfg->max_retries >= 0 &&
-			    b->item_retries + b->blocked >= (unsigned)cfg->max_retries) {
-				char why[400];
-
-				snprintf(why, sizeof(why), "still failing after %u retries: %s",
-				    b->item_retries + b->blocked, ir->reason);
-				reject_item(e, b, &b->items[i], ir->status,
-				    "retries_exhausted", why);
-				break;
-			}
-			log_trace("%s:%llu: retrying (%d %s): %s",
-			    input_name(e->in, b->items[i].src),
-			    (unsigned long long)b->items[i].lineno, ir->status,
-			    ir->type, response_oneline(ir->reason, sizeof(ir->reason),
-			    ir->reason));
-			e->keep[i] = 1;
-			kept++;
-			blocked += ir->verdict == V_BLOCKED;
-			break;
-		}
-	}
-	if (kept == 0) {
-		batch_done(e, b);
-		return;
-	}
-	if (batch_keep(b, e->keep) < 0) {
-		e->fatal = KES_EXIT_SOFTWARE;
-		return;
-	}
-	e->st.retries += kept;
-	if (blocked) {
-		b->blocked++;
-		retry_later(b, &backoff_blocked, b->blocked,
-		    "index blocked (cluster_block_exception)");
-	} else {
-		char why[128];
-
-		b->item_retries++;
-		snprintf(why, sizeof(why), "%zu documents refused for now (%d)",
-		    kept, e->res[0].status);
-		retry_later(b, &backoff_request, b->item_retries, why);
-	}
-}
-
-static void
-handle_result(struct engine *e, const struct tx_result *r)
-{
-	struct batch *b = r->user;
-	char type[64], reason[320], why[512];
-
-	e->st.bytes_sent += r->sent;
-	log_debug("POST %s/_bulk: batch %llu, %zu docs, %zu bytes (%zu sent) -> %ld in %.3f s",
-	    r->host_name, (unsigned long long)b->number, b->n, batch_body_len(b),
-	    r->sent, r->status, r->seconds);
-	b->state = B_READY;	/* until decided otherwise below */
-	if ((r->cc != CURLE_OK || r->status != 200) && restore_body(e, b, r) < 0)
-		return;
-	if (r->cc != CURLE_OK) {
-		if (http_tls_fatal(r->cc)) {
-			log_err("%s: TLS: %s", r->host_name, r->curl_err);
-			e->fatal = KES_EXIT_UNAVAIL;
-			return;
-		}
-		b->attempts++;
-		e->st.retries++;
-		if (out_of_retries(e, b, r->host_name, r->curl_err))
-			return;
-		snprintf(why, sizeof(why), "%s: %s", r->host_name, r->curl_err);
-		transport_cool(e->tx, r->host, ts_now_ms() +
-		    backoff_delay(&backoff_request, b->attempts, backoff_random()));
-		retry_later(b, &backoff_request, b->attempts, why);
-		return;
-	}
-	if (r->status == 200) {
-		handle_items(e, b, r);
-		return;
-	}
-	response_error(r->body, r->len, type, sizeof(type), reason, sizeof(reason));
-	if (r->status == 413) {
-		struct batch *nb;
-
-		if (b->n == 1) {
-			reject_item(e, b, &b->items[0], 413, "request_too_large",
-			    "the document alone is larger than the server accepts "
-			    "(http.max_content_length)");
-			batch_done(e, b);
-			return;
-		}
-		nb = batch_split(b, ++e->numbers);
-		if (nb == NULL) {
-			e->fatal = KES_EXIT_SOFTWARE;
-			return;
-		}
-		if (e->tail == b)
-			e->tail = nb;
-		e->nlist++;
-		e->nsealed++;
-		log_warn("%s: request too large (413): splitting batch %llu into "
-		    "%zu + %zu documents", r->host_name, (unsigned long long)b->number,
-		    b->n, nb->n);
-		nb->state = B_READY;
-		return;
-	}
-	if (r->status == 401 || (r->status == 403 &&
-	    strcmp(type, "cluster_block_exception") != 0)) {
-		log_err("%s: authentication failed (%ld)%s%s", r->host_name, r->status,
-		    reason[0] ? ": " : "", reason);
-		e->fatal = KES_EXIT_NOPERM;
-		return;
-	}
-	if (r->status == 403) {
-		b->blocked++;
-		e->st.retries++;
-		snprintf(why, sizeof(why), "%s: cluster_block_exception: %s", r->host_name,
-		    reason);
-		retry_later(b, &backoff_blocked, b->blocked, why);
-		return;
-	}
-	if (r->status == 408 || r->status == 429 || r->status >= 500) {
-		b->attempts++;
-		e->st.retries++;
-		snprintf(why, sizeof(why), "HTTP %ld", r->status);
-		if (out_of_retries(e, b, r->host_name, why))
-			return;
-		if (r->status >= 502 && r->status <= 504)
-			transport_cool(e->tx, r->host, ts_now_ms() +
-			    backoff_delay(&backoff_request, b->attempts, backoff_random()));
-		snprintf(why, sizeof(why), "%s: HTTP %ld %s", r->host_name, r->status, type);
-		retry_later(b, &backoff_request, b->attempts, why);
-		return;
-	}
-	log_err("%s: bulk request refused (%ld %s: %s)", r->host_name, r->status,
-	    type, reason);
-	e->fatal = KES_EXIT_UNAVAIL;
-}
-
 /* ---- sending ------------------------------------------------------------- */
 
 static void
@@ -575,7 +265,7 @@ dry_run_send(struct engine *e, struct batch *b)
 	e->st.bytes_sent += b->body.len;
 	e->st.requests++;
 	e->st.indexed += b->n;
-	batch_done(e, b);
+	engine_batch_done(e, b);
 }
 
 static void
@@ -636,6 +326,19 @@ wait_ms(struct engine *e, int64_t now)
 	return until > now ? (int)(until - now) : 0;
 }
 
+/* The terminal line: counts, docs/s, and of regular files the share read. */
+static void
+show_progress(struct engine *e, int final)
+{
+	const struct stats *st = &e->st;
+
+	progress_show(&e->progress, final, st->indexed, "docs", input_raw_bytes(e->in),
+	    input_total_size(e->in), "%llu read, %llu indexed, %llu rejected, %llu pending",
+	    (unsigned long long)st->read, (unsigned long long)st->indexed,
+	    (unsigned long long)st->dead_lettered,
+	    (unsigned long long)(st->read - st->indexed - st->dead_lettered));
+}
+
 static void
 timers(struct engine *e, int64_t now)
 {
@@ -654,10 +357,8 @@ timers(struct engine *e, int64_t now)
 		stats_print(&e->st, "stats");
 		e->next_stats = now + (int64_t)(cfg->stats_interval * 1000);
 	}
-	if (e->progress && now >= e->next_progress) {
-		stats_progress(&e->st, 0);
-		e->next_progress = now + 1000;
-	}
+	if (progress_due(&e->progress, now))
+		show_progress(e, 0);
 	if ((sig_stop || e->io_error) && !e->stopping) {
 		/* An I/O error stops the input like a signal: what is in
 		 * flight is finished, nothing new is read. */
@@ -715,7 +416,7 @@ loop(struct engine *e)
 			break;
 		}
 		while (transport_done(e->tx, &r)) {
-			handle_result(e, &r);
+			outcome_handle(e, &r);
 			transport_release(e->tx, &r);
 		}
 		if (ready && input_fill(e->in) < 0)
@@ -737,7 +438,7 @@ exit_code(const struct engine *e)
 		return KES_EXIT_IOERR;
 	if (pending > 0)
 		return KES_EXIT_TEMPFAIL;
-	if (e->strict_stop || st->dead_lettered > 0)
+	if (e->strict_stop || st->dead_lettered > 0 || input_data_error(e->in))
 		return KES_EXIT_DATAERR;
 	return KES_EXIT_OK;
 }
@@ -796,15 +497,15 @@ engine_run(const struct config *cfg)
 		rc = KES_EXIT_IOERR;
 		goto out;
 	}
-	e.progress = isatty(STDERR_FILENO) && log_enabled(LOG_LEVEL_INFO) &&
-	    cfg->stats_interval <= 0;
+	/* a JSON stats line every so often and the progress line would
+	 * write over each other: asked for, the stats win */
+	progress_init(&e.progress, cfg->progress == PROGRESS_AUTO &&
+	    cfg->stats_interval > 0 ? PROGRESS_OFF : (enum progress_mode)cfg->progress);
 	e.next_stats = e.st.start_ms + (int64_t)(cfg->stats_interval * 1000);
-	e.next_progress = e.st.start_ms + 1000;
 
 	loop(&e);
 
-	if (e.progress)
-		stats_progress(&e.st, 1);
+	show_progress(&e, 1);
 	e.st.bytes_in = input_bytes(e.in);
 	rc = exit_code(&e);
 	if (e.stopping || e.fatal) {

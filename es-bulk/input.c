@@ -2,11 +2,14 @@
  * input.c - input files as one numbered line stream, and line validation
  * (see input.h).  Files are opened one at a time, in order; all of them are
  * checked before anything is read so that a typo fails fast (exit 66).
+ * Each source's bytes pass through decompress.c until its first bytes say
+ * plain text; from then on the line reader reads the file itself.
  */
 #include "input.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "decompress.h"
 #include "log.h"
 
 struct input {
@@ -24,14 +28,38 @@ struct input {
 	int fd;
 	int open;
 	struct line_reader lr;
+	struct dec *dec;	/* the open source's decoder */
+	int broken;		/* it is corrupt: skip the rest */
+	int data_error;		/* a source was corrupt or truncated */
 	uint64_t seq;
-	uint64_t bytes;
+	uint64_t bytes;		/* decompressed bytes of closed sources */
+	uint64_t raw;		/* bytes read from closed sources' files */
+	uint64_t total;		/* size of all sources, 0 when unknown */
 };
 
 static int
 is_stdin(const char *name)
 {
 	return strcmp(name, "-") == 0;
+}
+
+/* The size of every source when all are regular files (stdin too, when
+ * redirected from one), else 0. */
+static uint64_t
+total_size(char **names, size_t n)
+{
+	uint64_t total = 0;
+	struct stat sb;
+
+	for (size_t i = 0; i < (n ? n : 1); i++) {
+		int r = n == 0 || is_stdin(names[i]) ? fstat(STDIN_FILENO, &sb) :
+		    stat(names[i], &sb);
+
+		if (r < 0 || !S_ISREG(sb.st_mode))
+			return 0;
+		total += (uint64_t)sb.st_size;
+	}
+	return total;
 }
 
 struct input *
@@ -47,6 +75,7 @@ input_create(char **names, size_t n, size_t max_line, int *missing)
 	in->stdin_default = n == 0;
 	in->max_line = max_line;
 	in->fd = -1;
+	in->total = total_size(names, n);
 	for (size_t i = 0; i < n; i++) {
 		int fd;
 
@@ -64,13 +93,24 @@ input_create(char **names, size_t n, size_t max_line, int *missing)
 	return in;
 }
 
+/* Bytes of the open source's file read so far. */
+static uint64_t
+raw_bytes(const struct input *in)
+{
+	return dec_kind(in->dec) == DEC_GZIP ? dec_raw_bytes(in->dec) : in->lr.bytes;
+}
+
 static void
 close_current(struct input *in)
 {
 	if (!in->open)
 		return;
 	in->bytes += in->lr.bytes;
+	in->raw += raw_bytes(in);
 	lr_free(&in->lr);
+	dec_free(in->dec);
+	in->dec = NULL;
+	in->broken = 0;
 	if (in->fd > STDERR_FILENO)
 		close(in->fd);
 	in->fd = -1;
@@ -100,6 +140,24 @@ input_bytes(const struct input *in)
 	return in->bytes + (in->open ? in->lr.bytes : 0);
 }
 
+uint64_t
+input_raw_bytes(const struct input *in)
+{
+	return in->raw + (in->open ? raw_bytes(in) : 0);
+}
+
+uint64_t
+input_total_size(const struct input *in)
+{
+	return in->total;
+}
+
+int
+input_data_error(const struct input *in)
+{
+	return in->data_error;
+}
+
 /* Open the next source; 0, 1 when there is none left, -1 on error. */
 static int
 open_next(struct input *in)
@@ -117,15 +175,20 @@ open_next(struct input *in)
 		return -1;
 	}
 	if (lr_init(&in->lr, in->fd, input_name(in, (uint32_t)in->cur),
-	    in->max_line) < 0) {
+	    in->max_line) < 0 || (in->dec = dec_new(in->fd)) == NULL) {
 		log_err("out of memory");
+		lr_free(&in->lr);
 		if (in->fd > STDERR_FILENO)
 			close(in->fd);
 		return -1;
 	}
+	in->lr.read_fn = dec_read;
+	in->lr.read_ctx = in->dec;
 	in->open = 1;
 	return 0;
 }
+
+static int fill(struct input *in, int may_read);
 
 enum in_status
 input_next(struct input *in, struct in_line *l)
@@ -142,9 +205,23 @@ input_next(struct input *in, struct in_line *l)
 			if (r < 0)
 				return IN_ERROR;
 		}
+		if (in->broken) {
+			/* what was decoded of the line the fault cut is dropped */
+			close_current(in);
+			in->cur++;
+			continue;
+		}
 		st = lr_next(&in->lr, &ll);
-		if (st == LR_NEED_MORE)
+		if (st == LR_NEED_MORE) {
+			/* the decoder holds bytes: decode them now, without
+			 * reading the file (that waits for poll) */
+			if (in->lr.read_fn && dec_pending(in->dec)) {
+				if (fill(in, 0) < 0)
+					return IN_ERROR;
+				continue;
+			}
 			return IN_NEED_MORE;
+		}
 		if (st == LR_EOF) {
 			close_current(in);
 			in->cur++;
@@ -165,18 +242,42 @@ input_fd(const struct input *in)
 	return in->open ? in->fd : -1;
 }
 
+/* Read (or only decode what is buffered, may_read 0) once. */
+static int
+fill(struct input *in, int may_read)
+{
+	ssize_t r;
+
+	dec_may_read(in->dec, may_read);
+	r = lr_fill(&in->lr);
+	if (in->lr.read_fn && dec_kind(in->dec) == DEC_PLAIN)
+		in->lr.read_fn = NULL;	/* plain text: read(2) straight */
+	if (r >= 0)
+		return 0;
+	if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+		return 0;
+	if (errno == EBADMSG) {
+		if (in->lr.lineno > 0)
+			log_err("%s: %s, after line %llu: the rest of it is skipped",
+			    in->lr.name, dec_error(in->dec),
+			    (unsigned long long)in->lr.lineno);
+		else
+			log_err("%s: %s: none of it is read", in->lr.name,
+			    dec_error(in->dec));
+		in->broken = 1;
+		in->data_error = 1;
+		return 0;
+	}
+	log_errno("%s: read error", in->lr.name);
+	return -1;
+}
+
 int
 input_fill(struct input *in)
 {
 	if (!in->open)
 		return 0;
-	if (lr_fill(&in->lr) < 0) {
-		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-			return 0;
-		log_errno("%s: read error", in->lr.name);
-		return -1;
-	}
-	return 0;
+	return fill(in, 1);
 }
 
 /* ---- line validation ----------------------------------------------------- */

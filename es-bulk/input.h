@@ -3,6 +3,8 @@
  * ("-" or none = stdin) read as one stream of lines through lib/ndjson, each
  * line numbered within its file and over the whole input (the number the
  * ack channel counts), and the validation of one line into a JSON object.
+ * gzip sources are decompressed (decompress.h); line numbers count
+ * decompressed lines.
  */
 #ifndef ESB_INPUT_H
 #define ESB_INPUT_H
@@ -40,7 +42,15 @@ int input_fd(const struct input *in);
 /* Read once; -1 on a read error other than EINTR (reported). */
 int input_fill(struct input *in);
 const char *input_name(const struct input *in, uint32_t src);
+/* Bytes of lines (decompressed) so far. */
 uint64_t input_bytes(const struct input *in);
+/* Bytes read from the sources' files (compressed, for gzip) so far, and
+ * the size of them all (0 when one is not a regular file). */
+uint64_t input_raw_bytes(const struct input *in);
+uint64_t input_total_size(const struct input *in);
+/* A source was a truncated or corrupt archive (reported; its complete
+ * lines were taken, the rest of it skipped). */
+int input_data_error(const struct input *in);
 
 /* Top-level member names whose values the caller wants from each line
  * (route.c asks for the time, id and --index fields). */

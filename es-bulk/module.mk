@@ -1,8 +1,8 @@
 # es-bulk/module.mk - objects and libraries of es-bulk (owned by the es-bulk code),
 # and its unit-test binary build/tests/es-bulk-test (tests/es-bulk.bats).
-BULK_OBJS := $(addprefix $(B)/es-bulk/, main.o config.o engine.o input.o \
+BULK_OBJS := $(addprefix $(B)/es-bulk/, main.o config.o engine.o input.o decompress.o \
 	route.o bulk.o response.o transport.o template.o mapping.o \
-	deadletter.o acks.o stats.o retry.o)
+	deadletter.o acks.o outcome.o stats.o retry.o)
 BULK_LIBS := -lcurl -ljansson -lssl -lcrypto -ldeflate -lz -lm
 
 BULK_TEST_OBJS := $(addprefix $(B)/es-bulk/, unit_test.o response.o bulk.o retry.o)

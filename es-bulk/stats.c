@@ -1,11 +1,13 @@
 /*
- * stats.c - counters as a JSON line, and progress on a terminal (stats.h).
+ * stats.c - counters as a JSON line (stats.h); the progress line on a
+ * terminal is lib/progress's.
  */
 #include "stats.h"
 
 #include <stdio.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "timefmt.h"
 
 void
@@ -30,26 +32,6 @@ stats_print(const struct stats *st, const char *kind)
 	    (unsigned long long)st->requests, (unsigned long long)st->bytes_in,
 	    (unsigned long long)st->bytes_sent, secs,
 	    secs > 0 ? (double)st->indexed / secs : 0.0);
-	if (n > 0 && (size_t)n < sizeof(line) &&
-	    write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
-}
-
-void
-stats_progress(const struct stats *st, int final)
-{
-	char line[256];
-	double secs = (double)(ts_now_ms() - st->start_ms) / 1000;
-	int n;
-
-	n = snprintf(line, sizeof(line),
-	    "\res-bulk: %llu read, %llu indexed, %llu rejected, %llu pending, "
-	    "%.0f docs/s   %s",
-	    (unsigned long long)st->read, (unsigned long long)st->indexed,
-	    (unsigned long long)st->dead_lettered,
-	    (unsigned long long)(st->read - st->indexed - st->dead_lettered),
-	    secs > 0 ? (double)st->indexed / secs : 0.0, final ? "\n" : "");
-	if (n > 0 && (size_t)n < sizeof(line) &&
-	    write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
+	if (n > 0 && (size_t)n < sizeof(line))
+		log_raw(line, (size_t)n);
 }

@@ -27,7 +27,5 @@ struct stats {
 
 /* Write the stats line; kind is "stats" or "final". */
 void stats_print(const struct stats *st, const char *kind);
-/* A human progress line (\r-terminated) for a terminal. */
-void stats_progress(const struct stats *st, int final);
 
 #endif

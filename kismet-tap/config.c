@@ -17,6 +17,7 @@
 
 #include "exitcodes.h"
 #include "log.h"
+#include "progress.h"
 #include "opt.h"
 #include "version.h"
 
@@ -52,6 +53,7 @@ static const struct option long_opts[] = {
 	{ "pseudonymize-macs",		required_argument, NULL, O_PSEUDO },
 	{ "keep-oui",			no_argument,       NULL, O_KEEP_OUI },
 	{ "probed-ssids",		no_argument,       NULL, O_PROBED_SSIDS },
+	KES_PROGRESS_OPTIONS,
 	KES_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -103,6 +105,10 @@ help(void)
 "      --probed-ssids         add probed_ssids (the networks a device asked for) to\n"
 "                             device records; off by default: probe requests reveal\n"
 "                             the networks a person has used, so where they have been\n"
+"      --progress             --kismetdb: draw the progress line (devices and\n"
+"                             events done of the log's, rate, ETA) even when\n"
+"                             stderr is not a terminal\n"
+"      --no-progress          never draw it (default: on a terminal)\n"
 "  -v, --verbose              more diagnostics (repeatable)\n"
 "  -q, --quiet                warnings and errors only\n"
 "  -h, --help                 this help\n"
@@ -291,6 +297,8 @@ config_parse(struct config *cfg, int argc, char **argv)
 		case O_KEEP_OUI: keep_oui = 1; break;
 		case 'v': level++; break;
 		case 'q': quiet = 1; break;
+		case KES_OPT_PROGRESS: cfg->progress = PROGRESS_ON; break;
+		case KES_OPT_NO_PROGRESS: cfg->progress = PROGRESS_OFF; break;
 		case 'h': help(); return KES_EXIT_OK;
 		case 'V': version(); return KES_EXIT_OK;
 		case ':':

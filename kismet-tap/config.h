@@ -27,6 +27,7 @@ enum tap_format {
 
 struct config {
 	enum tap_mode mode;
+	int progress;			/* --kismetdb: enum progress_mode */
 	enum tap_format format;
 	int raw;			/* --raw: Kismet's own device JSON */
 	int probed_ssids;		/* --probed-ssids: opt-in, see kismet-tap(1) */

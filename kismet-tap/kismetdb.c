@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbprogress.h"
 #include "exitcodes.h"
 #include "log.h"
 #include "project.h"
@@ -71,6 +72,7 @@ read_devices(struct tap *t, sqlite3 *db, const char *path)
 	}
 	while (!sig_stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		n++;
+		dbprogress_row(1);
 		/* with --pseudonymize-macs no real MAC in messages either */
 		if (t->cfg->pseudo)
 			snprintf(where, sizeof(where), "%s: devices row %d", path, n);
@@ -106,6 +108,7 @@ read_alerts(struct tap *t, sqlite3 *db, const char *path)
 		json_error_t err;
 
 		n++;
+		dbprogress_row(0);
 		snprintf(where, sizeof(where), "%s: alerts row %d", path, n);
 		payload = json_loadb(sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), 0, &err);
@@ -144,6 +147,7 @@ read_messages(struct tap *t, sqlite3 *db, const char *path)
 		const char *text = (const char *)sqlite3_column_text(st, 1);
 
 		n++;
+		dbprogress_row(0);
 		snprintf(where, sizeof(where), "%s: messages row %d", path, n);
 		msg = json_pack("{s{sssI}}", "MESSAGE",
 		    "kismet.messagebus.message_string", text ? text : "",
@@ -204,11 +208,13 @@ kismetdb_run(struct tap *t, const char *path)
 	}
 	log_debug("%s: sensor %s", path, t->sensor ? t->sensor : "(none)");
 
+	dbprogress_begin(t->cfg, db, want(t->cfg, "ALERT"), want(t->cfg, "MESSAGE"));
 	rc = read_devices(t, db, path);
 	if (rc == KES_EXIT_OK && want(t->cfg, "ALERT"))
 		rc = read_alerts(t, db, path);
 	if (rc == KES_EXIT_OK && want(t->cfg, "MESSAGE"))
 		rc = read_messages(t, db, path);
+	dbprogress_end();
 	sqlite3_close(db);
 	return rc;
 }

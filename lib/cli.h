@@ -16,4 +16,12 @@
 	{ "help", no_argument, NULL, 'h' },			\
 	{ "version", no_argument, NULL, 'V' }
 
+/* The progress line (lib/progress.h): --progress / --no-progress, in the
+ * tools that draw one.  getopt values beyond every tool's own. */
+#define KES_OPT_PROGRESS	0x4000
+#define KES_OPT_NO_PROGRESS	0x4001
+#define KES_PROGRESS_OPTIONS						\
+	{ "progress", no_argument, NULL, KES_OPT_PROGRESS },		\
+	{ "no-progress", no_argument, NULL, KES_OPT_NO_PROGRESS }
+
 #endif

@@ -11,6 +11,27 @@
 
 static const char *prog = "kismet-es";
 static int level = LOG_LEVEL_INFO;
+static enum log_clear clear_mode = LOG_CLEAR_NO;
+
+void
+log_clear_line(enum log_clear mode)
+{
+	if (clear_mode != LOG_CLEAR_ALWAYS)
+		clear_mode = mode;
+}
+
+void
+log_raw(const char *line, size_t len)
+{
+	if (clear_mode != LOG_CLEAR_NO) {
+		if (write(STDERR_FILENO, "\r\033[K", 4) < 0)
+			return;
+		if (clear_mode == LOG_CLEAR_ONCE)
+			clear_mode = LOG_CLEAR_NO;
+	}
+	if (write(STDERR_FILENO, line, len) < 0)
+		return;
+}
 
 void
 log_init(const char *progname)
@@ -50,7 +71,10 @@ emit(const char *tag, const char *fmt, va_list ap, int errnum)
 	char line[4096];
 	int n, m;
 
-	n = snprintf(line, sizeof(line), "%s: %s", prog, tag);
+	n = snprintf(line, sizeof(line), "%s%s: %s",
+	    clear_mode != LOG_CLEAR_NO ? "\r\033[K" : "", prog, tag);
+	if (clear_mode == LOG_CLEAR_ONCE)
+		clear_mode = LOG_CLEAR_NO;
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	/* ap was started by the caller (LOG_FN, log_errno): the analyzer's

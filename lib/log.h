@@ -8,6 +8,7 @@
 #define KES_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_ERR = 0,	/* always shown, even with -q */
@@ -18,6 +19,15 @@ enum log_level {
 };
 
 void log_init(const char *progname);
+
+/* A progress line (lib/progress) may be on the terminal: a log line first
+ * clears it.  ONCE: until the next log line; ALWAYS: every log line (a
+ * parent process draws one). */
+enum log_clear { LOG_CLEAR_NO, LOG_CLEAR_ONCE, LOG_CLEAR_ALWAYS };
+void log_clear_line(enum log_clear mode);
+/* Write a ready line (a JSON stats line) to stderr, clearing a progress
+ * line first as the log lines do. */
+void log_raw(const char *line, size_t len);
 const char *log_progname(void);
 void log_set_level(int level);
 int log_get_level(void);

@@ -65,7 +65,10 @@ lr_fill(struct line_reader *lr)
 		lr->buf = nb;
 		lr->cap = ncap;
 	}
-	n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+	if (lr->read_fn)
+		n = lr->read_fn(lr->read_ctx, lr->buf + lr->end, lr->cap - lr->end);
+	else
+		n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
 	if (n > 0) {
 		lr->end += (size_t)n;
 		lr->bytes += (uint64_t)n;

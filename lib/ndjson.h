@@ -7,6 +7,10 @@
  * bytes) and the rest of them is skipped, so memory stays bounded.  CRLF
  * endings are accepted (the CR is removed); a last line without a newline is
  * returned at end of input with LR_FLAG_NOEOL.
+ *
+ * By default bytes come from read(2) on fd; a caller that transforms its
+ * input (es-bulk's decompression) sets read_fn, which must behave like
+ * read(2): bytes, 0 only at end of input, -1 with errno.
  */
 #ifndef KES_NDJSON_H
 #define KES_NDJSON_H
@@ -42,6 +46,8 @@ struct line_reader {
 	uint64_t bytes;		/* bytes read so far */
 	int eof;
 	int skipping;		/* discarding the tail of an overlong line */
+	ssize_t (*read_fn)(void *ctx, void *buf, size_t n);	/* or NULL */
+	void *read_ctx;
 };
 
 int lr_init(struct line_reader *lr, int fd, const char *name, size_t max_line);

@@ -291,6 +291,36 @@ forward_die_case() {
 	grep -qx 'env=3' "$d/args"
 }
 
+@test "buffer-spool: drain to es-bulk behind a wrapper (time, nice, env, timeout, setsid, sh -c) acks through {acks} or the appended --acks" {
+	local d=$BATS_TEST_TMPDIR form i=0
+	gen 300 >"$d/in"
+	while IFS= read -r form; do
+		i=$((i + 1))
+		buffer-spool store --buffer-db "$d/$i.db" <"$d/in" 2>/dev/null
+		# shellcheck disable=SC2086 # the form is split into argv on purpose
+		run --separate-stderr timeout 60 buffer-spool drain --buffer-db "$d/$i.db" --max-restarts 0 -- $form
+		echo "$form: $status: $stderr"
+		[ "$status" -eq 0 ]
+		tail -n1 <<<"$stderr" | jq -e '.sent == 300 and .acked == 300 and .consumer_starts == 1 and .unsynced == 0'
+	done <<'FORMS'
+/usr/bin/time es-bulk --dry-run --acks {acks}
+nice -n 5 es-bulk --dry-run --acks={acks}
+env KES_X=1 es-bulk --dry-run --acks {acks}
+timeout 60 es-bulk --dry-run
+setsid -w es-bulk --dry-run
+FORMS
+	# sh -c: the placeholder inside the script
+	buffer-spool store --buffer-db "$d/sh.db" <"$d/in" 2>/dev/null
+	run --separate-stderr timeout 60 buffer-spool drain --buffer-db "$d/sh.db" --max-restarts 0 -- \
+		sh -c 'exec es-bulk --dry-run --acks {acks} >/dev/null'
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	tail -n1 <<<"$stderr" | jq -e '.acked == 300 and .unsynced == 0'
+	# a consumer --acks of its own, with no {acks}, is still refused
+	run -64 buffer-spool drain --buffer-db "$d/sh.db" -- nice es-bulk --acks 5
+	[[ $output == *"use {acks} to place it"* ]]
+}
+
 # --------------------------------------------------------------- pass ----
 
 @test "buffer-spool: pass keeps reading and spooling while stdout is blocked, then sends the backlog in order" {

@@ -170,6 +170,68 @@ count_at_least() { [ "$(es_count "$1")" -ge "$2" ]; }
 	[ "$(es_count "$p-gz-*")" -eq "$(grep -c . "$SAMPLE")" ]
 }
 
+# ids_of PATTERN : the sorted ids and sources under PATTERN
+ids_of() {
+	es_search "$1" '{"size":200,"sort":[{"_id":"asc"}]}' | jq -c '[.hits.hits[] | [._id, ._source]]'
+}
+
+@test "es-bulk: gzip input (stdin, a file next to a plain one, concatenated members) indexes what the plain files index" {
+	local p a=$BATS_TEST_TMPDIR/a.ndjson b=$BATS_TEST_TMPDIR/b.ndjson n
+	p=$(test_prefix)
+	n=$(grep -c . "$SAMPLE")
+	head -n 20 "$SAMPLE" >"$a"
+	tail -n +21 "$SAMPLE" >"$b"
+	gzip -c "$a" >"$a.gz"
+	run --separate-stderr esb --index "$p-plain-%Y.%m" "$a" "$b"
+	[ "$status" -eq 0 ]
+	# a name that does not say gzip: the magic bytes decide
+	gzip -c "$SAMPLE" >"$BATS_TEST_TMPDIR/sample.data"
+	run --separate-stderr esb --index "$p-stdin-%Y.%m" <"$BATS_TEST_TMPDIR/sample.data"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	run --separate-stderr esb --index "$p-files-%Y.%m" "$a.gz" "$b"
+	[ "$status" -eq 0 ]
+	# `cat a.gz b.gz` on stdin, through a pipe
+	gzip -c "$b" >"$b.gz"
+	run --separate-stderr bash -c 'f=$1 g=$2; shift 2; cat "$f" "$g" | "$@"' _ "$a.gz" "$b.gz" \
+		es-bulk --es-hosts "$(node_url)" --index "$p-cat-%Y.%m" --acks "$BATS_TEST_TMPDIR/acks"
+	[ "$status" -eq 0 ]
+	final_stats <<<"$stderr" | jq -e --argjson n "$n" '.read == $n and .indexed == $n'
+	[ "$(tail -n1 "$BATS_TEST_TMPDIR/acks")" -eq "$n" ]
+	es_refresh
+	[ "$(es_count "$p-plain-*")" -eq "$n" ]
+	diff <(ids_of "$p-plain-*") <(ids_of "$p-stdin-*")
+	diff <(ids_of "$p-plain-*") <(ids_of "$p-files-*")
+	diff <(ids_of "$p-plain-*") <(ids_of "$p-cat-*")
+}
+
+@test "es-bulk: a truncated .gz indexes and acks its complete lines, says file and byte, exits 65; line numbers are decompressed lines" {
+	local p t=$BATS_TEST_TMPDIR/t.ndjson.gz size k
+	p=$(test_prefix)
+	{
+		head -n 30 "$SAMPLE" | jq -c '. + {part: "gz"}'	# other ids than the sample's
+		echo 'not json'
+	} | gzip -c >"$BATS_TEST_TMPDIR/full.gz"
+	size=$(( $(stat -c %s "$BATS_TEST_TMPDIR/full.gz") * 2 / 3 ))
+	head -c "$size" "$BATS_TEST_TMPDIR/full.gz" >"$t"
+	# the complete lines gzip itself gets out of it
+	k=$(gzip -dc "$t" 2>/dev/null | tr -cd '\n' | wc -c)
+	[ "$k" -gt 0 ] && [ "$k" -lt 30 ]
+	run --separate-stderr esb --acks "$BATS_TEST_TMPDIR/acks" "$t" "$SAMPLE"
+	echo "$stderr"
+	[ "$status" -eq 65 ]
+	[[ $stderr == *"es-bulk: $t: gzip data truncated at byte $size, after line $k: the rest of it is skipped"* ]]
+	[ "$(grep -c 'es-bulk: ' <<<"$stderr")" -eq 1 ]
+	[ "$(es_count "$p-*")" -eq "$(( k + $(grep -c . "$SAMPLE") ))" ]
+	[ "$(tail -n1 "$BATS_TEST_TMPDIR/acks")" -eq "$(( k + $(grep -c . "$SAMPLE") ))" ]
+
+	# a bad line inside an archive: numbered by decompressed lines
+	run --separate-stderr esb "$BATS_TEST_TMPDIR/full.gz"
+	[ "$status" -eq 65 ]
+	[[ $stderr == *"full.gz:31: invalid JSON"* ]]
+	[ "$(jq -r .lineno "$BATS_TEST_TMPDIR/rejects.ndjson")" -eq 31 ]
+}
+
 @test "es-bulk: --index TEMPLATE with a field, --id-field and --op create" {
 	local p in=$BATS_TEST_TMPDIR/in.ndjson
 	p=$(test_prefix)
@@ -287,6 +349,9 @@ count_at_least() { [ "$(es_count "$1")" -ge "$2" ]; }
 	[ "$(KES_ES_URL=$url es_count "$p-*")" -eq "$n" ]
 	[ "$(tail -n1 "$BATS_TEST_TMPDIR/acks")" -eq "$n" ]
 	grep -q 'retrying' "$BATS_TEST_TMPDIR/err"
+	# the end of the outage is said once, with its length and the backlog
+	grep -E "reachable again after [0-9.]+ s; [1-9][0-9]* batches \([1-9][0-9]* documents\) were waiting" "$BATS_TEST_TMPDIR/err"
+	[ "$(grep -c 'reachable again' "$BATS_TEST_TMPDIR/err")" -eq 1 ]
 	[ ! -e "$BATS_TEST_TMPDIR/rejects.ndjson" ]
 }
 

@@ -45,6 +45,11 @@ FUZZ_ALL += es_route
 FUZZ_SRC_es_route := es-bulk/route.c es-bulk/input.c
 FUZZ_LIBS_es_route := -ljansson -lcrypto -lm
 endif
+ifneq ($(wildcard es-bulk/decompress.c),)
+FUZZ_ALL += decompress
+FUZZ_SRC_decompress := es-bulk/decompress.c
+FUZZ_LIBS_decompress := -lz
+endif
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 
 FUZZ_LIB_SRC := $(patsubst $(B)/lib/%.o,lib/%.c,$(LIB_OBJS))

@@ -1,0 +1,20 @@
+/*
+ * dbprogress.h - the progress line of kismet-tap --kismetdb (lib/progress):
+ * devices and events done of one log's total, rate and ETA.  kismetdb.c
+ * calls the hooks; the totals are counted here, from the same tables.
+ */
+#ifndef TAP_DBPROGRESS_H
+#define TAP_DBPROGRESS_H
+
+#include <sqlite3.h>
+
+struct config;
+
+/* A log is opened: count its rows (alerts, messages: when read). */
+void dbprogress_begin(const struct config *cfg, sqlite3 *db, int alerts, int messages);
+/* One row taken: a device (1) or an event (0). */
+void dbprogress_row(int device);
+/* The log is done (the last line, with a newline). */
+void dbprogress_end(void);
+
+#endif
