@@ -6,8 +6,13 @@
  * same mapping as the live path.  Alerts are wrapped as {"ALERT": json}
  * and messages as {"MESSAGE": {...}} and go through the eventbus mapping.
  *
+ * With --sightings, the packets table as history (sightings.c), after
+ * the device records.
+ *
  * Read-only (SQLITE_OPEN_READONLY) with a busy timeout, so a log that
- * Kismet is still writing (WAL) can be read.
+ * Kismet is still writing (WAL) can be read; one read transaction over
+ * the whole log, so that devices, sightings and events are one snapshot
+ * (Kismet's REPLACE gives a device a new rowid on every update).
  */
 #include "kismetdb.h"
 
@@ -21,6 +26,7 @@
 #include "log.h"
 #include "project.h"
 #include "sig.h"
+#include "sightings.h"
 
 static int
 want(const struct config *cfg, const char *type)
@@ -204,11 +210,18 @@ kismetdb_run(struct tap *t, const char *path)
 	}
 	log_debug("%s: sensor %s", path, t->sensor ? t->sensor : "(none)");
 
+	/* one snapshot: a deferred read transaction (its lock is taken by the
+	 * first SELECT below) */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		log_warn("%s: cannot begin a read transaction: %s", path, sqlite3_errmsg(db));
 	rc = read_devices(t, db, path);
+	if (rc == KES_EXIT_OK && t->cfg->sightings > 0)
+		rc = sightings_run(t, db, path, t->cfg->sightings);
 	if (rc == KES_EXIT_OK && want(t->cfg, "ALERT"))
 		rc = read_alerts(t, db, path);
 	if (rc == KES_EXIT_OK && want(t->cfg, "MESSAGE"))
 		rc = read_messages(t, db, path);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(db);
 	return rc;
 }

@@ -1,0 +1,24 @@
+/*
+ * sightings.h - --sightings S: the history inside a Kismet log as
+ * record_type "sighting" records, one per device and per S-second window
+ * (aligned to multiples of S in Unix time) in which the log's packets
+ * table holds a packet whose sourcemac is the device's MAC
+ * (ARCHITECTURE.md section 2c).
+ */
+#ifndef TAP_SIGHTINGS_H
+#define TAP_SIGHTINGS_H
+
+#include <sqlite3.h>
+
+#include "tap.h"
+
+/* Longest window accepted by --sightings (a year). */
+#define SIGHTINGS_MAX_WINDOW (366ULL * 86400)
+
+/* The sightings of one open log (db, inside the caller's read
+ * transaction, so that they agree with the device records just written).
+ * Returns KES_EXIT_OK, or KES_EXIT_IOERR when stdout failed; a log without
+ * a usable packets table is reported and yields no sighting. */
+int sightings_run(struct tap *t, sqlite3 *db, const char *path, uint64_t window);
+
+#endif
