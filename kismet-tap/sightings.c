@@ -197,6 +197,39 @@ record(const struct sightings *sg, const struct sdev *d, const char **why)
 	return rec;
 }
 
+/* --format text: one readable line (project.c's text lines know devices
+ * and events only).  The record is consumed.  0, or -1 when stdout failed. */
+static int
+put_text(struct tap *t, json_t *rec)
+{
+	char *line = NULL, sigbuf[16] = "-";
+	const json_t *sig = json_object_get(rec, "signal_dbm");
+	const char *name = json_string_value(json_object_get(rec, "name"));
+	const char *type = json_string_value(json_object_get(rec, "device_type"));
+	int n, rc;
+
+	if (t->cfg->pseudo && pseudo_json(t->cfg->pseudo, rec) < 0) {
+		json_decref(rec);
+		tap_bad(t, "output", "out of memory while pseudonymizing a record");
+		return 0;
+	}
+	if (json_is_integer(sig))
+		snprintf(sigbuf, sizeof(sigbuf), "%lld", (long long)json_integer_value(sig));
+	n = asprintf(&line, "%s  sighting  %-17s  %-13s %4s dBm %8lld pkts  %s%s\n",
+	    json_string_value(json_object_get(rec, "timestamp")),
+	    json_string_value(json_object_get(rec, "mac_addr")), type ? type : "-", sigbuf,
+	    (long long)json_integer_value(json_object_get(rec, "packets")), name ? name : "",
+	    json_object_get(rec, "location") ? "  [fix]" : "");
+	json_decref(rec);
+	if (n < 0) {
+		tap_bad(t, "output", "out of memory");
+		return 0;
+	}
+	rc = output_put(&t->out, line, (size_t)n);
+	free(line);
+	return rc;
+}
+
 /* Write and close every open window.  0, or -1 when stdout failed. */
 static int
 flush(struct sightings *sg, const char *path)
@@ -219,7 +252,8 @@ flush(struct sightings *sg, const char *path)
 			continue;
 		}
 		sg->records++;
-		if (tap_record(sg->t, rec) < 0) {
+		if ((sg->t->cfg->format == FMT_TEXT ? put_text(sg->t, rec) :
+		    tap_record(sg->t, rec)) < 0) {
 			sg->nopen = 0;
 			return -1;
 		}
