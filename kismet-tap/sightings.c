@@ -41,9 +41,7 @@ static const char *const copied[] = {
 
 struct sdev {
 	int64_t rowid;		/* devices.rowid */
-	char mac[32];		/* lower case */
-	char *key;		/* devices.devkey, or NULL */
-	char *copy;		/* JSON object of the copied keys, or NULL */
+	char *head;		/* "mac_addr":..,"device_key":..,copied keys, as JSON */
 	/* the open window, when n > 0 */
 	int64_t n, first_sec, last_sec, last_ms;
 	int64_t sig, sig_min, sig_max, freq;
@@ -57,6 +55,9 @@ struct sightings {
 	size_t n, cap;
 	size_t *open;		/* indices of the open windows, by first packet */
 	size_t nopen;
+	struct buf sensor;	/* "sensor":"...", or empty */
+	struct buf line;	/* the record being written */
+	json_t *real;		/* formats reals as every record does (jansson) */
 	uint64_t packets, records;
 };
 
@@ -68,30 +69,49 @@ cmp_rowid(const void *k, const void *e)
 	return a < b ? -1 : a > b;
 }
 
-/* The copied keys of the device record kismet-tap projects for this row,
- * as JSON object text (NULL when the row is not a usable device). */
+/* A device's fixed part of its sightings, as JSON members: mac_addr,
+ * device_key (devices.devkey) and the copied keys of the device record
+ * kismet-tap projects for this row (none when it cannot be projected).
+ * malloc'd, or NULL when out of memory. */
 static char *
-copy_fields(struct tap *t, const void *blob, size_t len, struct buf *line)
+device_head(struct tap *t, const char *mac, const char *key, const void *blob, size_t len,
+    struct buf *line)
 {
 	struct device_view dv;
 	const char *why = NULL;
-	json_t *rec, *out, *v;
-	char *s = NULL;
+	json_t *rec = NULL, *v;
+	struct buf o = {0};
+	char *s;
+	int rc = 0;
 
-	if (blob == NULL || device_scan(&dv, blob, len, &why) < 0 ||
-	    device_line(&dv, t->sensor, line, &why) < 0)
-		return NULL;
-	if ((rec = json_loadb(line->data, line->len, 0, NULL)) == NULL)
-		return NULL;
-	out = json_object();
-	for (size_t i = 0; out && i < sizeof(copied) / sizeof(copied[0]); i++)
-		if ((v = json_object_get(rec, copied[i])) != NULL)
-			json_object_set(out, copied[i], v);
-	if (out && json_object_size(out) > 0)
-		s = json_dumps(out, JSON_COMPACT);
-	json_decref(out);
+	rc |= buf_append_str(&o, "\"mac_addr\":");
+	rc |= buf_append_json(&o, mac, strlen(mac), NULL);
+	if (key && *key) {
+		rc |= buf_append_str(&o, ",\"device_key\":");
+		rc |= buf_append_json(&o, key, strlen(key), NULL);
+	}
+	if (blob && device_scan(&dv, blob, len, &why) == 0 &&
+	    device_line(&dv, t->sensor, line, &why) == 0)
+		rec = json_loadb(line->data, line->len, 0, NULL);
+	for (size_t i = 0; rec && i < sizeof(copied) / sizeof(copied[0]); i++) {
+		if ((v = json_object_get(rec, copied[i])) == NULL)
+			continue;
+		if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+			rc = -1;
+			break;
+		}
+		rc |= buf_append_str(&o, ",\"");
+		rc |= buf_append_str(&o, copied[i]);
+		rc |= buf_append_str(&o, "\":");
+		rc |= buf_append_str(&o, s);
+		free(s);
+	}
 	json_decref(rec);
-	return s;
+	if (rc != 0 || buf_append(&o, "", 1) < 0) {
+		buf_free(&o);
+		return NULL;
+	}
+	return o.data;
 }
 
 /* The devices of the log, by rowid.  0, or -1 (reported). */
@@ -100,6 +120,7 @@ load_devices(struct sightings *sg, sqlite3 *db, const char *path)
 {
 	sqlite3_stmt *st;
 	struct buf line = {0};
+	char lmac[32];
 	int rc;
 
 	if (sqlite3_prepare_v2(db, "SELECT rowid, devmac, devkey, device FROM devices "
@@ -123,13 +144,13 @@ load_devices(struct sightings *sg, sqlite3 *db, const char *path)
 		}
 		d = &sg->dev[sg->n];
 		memset(d, 0, sizeof(*d));
-		if (mac == NULL || project_mac(mac, d->mac) < 0)
+		if (mac == NULL || project_mac(mac, lmac) < 0)
 			continue;	/* no MAC: no device record either */
 		d->rowid = sqlite3_column_int64(st, 0);
-		if (key && *key && (d->key = strdup(key)) == NULL)
-			goto oom;
-		d->copy = copy_fields(sg->t, sqlite3_column_blob(st, 3),
+		d->head = device_head(sg->t, lmac, key, sqlite3_column_blob(st, 3),
 		    (size_t)sqlite3_column_bytes(st, 3), &line);
+		if (d->head == NULL)
+			goto oom;
 		sg->n++;
 	}
 	buf_free(&line);
@@ -150,51 +171,85 @@ oom:
 	return -1;
 }
 
-/* The sighting record of d's open window (NULL when it cannot be made). */
-static json_t *
-record(const struct sightings *sg, const struct sdev *d, const char **why)
+/* A real as jansson prints it in every record (project_line): its length
+ * in num, or 0. */
+static size_t
+real_num(struct sightings *sg, double v, char num[64])
+{
+	size_t n;
+
+	json_real_set(sg->real, v);
+	n = json_dumpb(sg->real, num, 64, JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
+	return n < 64 ? n : 0;
+}
+
+/* Append ,"key":number: the integer i, or the real *r. */
+static int
+put_num(struct sightings *sg, const char *key, int64_t i, const double *r)
+{
+	char num[64];
+	size_t n;
+
+	if (r)
+		n = real_num(sg, *r, num);
+	else
+		n = (size_t)snprintf(num, sizeof(num), "%lld", (long long)i);
+	if (n == 0)
+		return -1;
+	return buf_append(&sg->line, ",\"", 2) | buf_append_str(&sg->line, key) |
+	    buf_append(&sg->line, "\":", 2) | buf_append(&sg->line, num, n);
+}
+
+/* The sighting line of d's open window into sg->line ('\n' included).
+ * 0, or -1 and *why. */
+static int
+record_line(struct sightings *sg, const struct sdev *d, const char **why)
 {
 	char ts[TS_ISO_LEN];
-	json_t *rec, *c;
+	struct buf *o = &sg->line;
+	int rc = 0;
 
 	if (ts_format_ms(ts, d->last_ms) < 0) {
 		*why = "packet time out of range";
-		return NULL;
+		return -1;
 	}
-	if ((rec = json_object()) == NULL) {
-		*why = "out of memory";
-		return NULL;
-	}
-	json_object_set_new(rec, "timestamp", json_string(ts));
-	json_object_set_new(rec, "record_type", json_string("sighting"));
-	if (sg->t->sensor)
-		json_object_set_new(rec, "sensor", json_string(sg->t->sensor));
-	json_object_set_new(rec, "mac_addr", json_string(d->mac));
-	if (d->key)
-		json_object_set_new(rec, "device_key", json_string(d->key));
-	if (d->copy && (c = json_loads(d->copy, 0, NULL)) != NULL) {
-		json_object_update(rec, c);
-		json_decref(c);
-	}
-	json_object_set_new(rec, "first_seen", json_integer(d->first_sec));
-	json_object_set_new(rec, "last_seen", json_integer(d->last_sec));
-	json_object_set_new(rec, "packets", json_integer(d->n));
+	o->len = 0;
+	rc |= buf_append_str(o, "{\"timestamp\":\"");
+	rc |= buf_append_str(o, ts);
+	rc |= buf_append_str(o, "\",\"record_type\":\"sighting\",");
+	rc |= buf_append(o, sg->sensor.data, sg->sensor.len);
+	rc |= buf_append_str(o, d->head);
+	rc |= put_num(sg, "first_seen", d->first_sec, NULL);
+	rc |= put_num(sg, "last_seen", d->last_sec, NULL);
+	rc |= put_num(sg, "packets", d->n, NULL);
 	if (d->has_sig) {
-		json_object_set_new(rec, "signal_dbm", json_integer(d->sig));
-		json_object_set_new(rec, "signal_min_dbm", json_integer(d->sig_min));
-		json_object_set_new(rec, "signal_max_dbm", json_integer(d->sig_max));
+		rc |= put_num(sg, "signal_dbm", d->sig, NULL);
+		rc |= put_num(sg, "signal_min_dbm", d->sig_min, NULL);
+		rc |= put_num(sg, "signal_max_dbm", d->sig_max, NULL);
 	}
 	if (d->has_freq)
-		json_object_set_new(rec, "frequency", json_integer(d->freq));
+		rc |= put_num(sg, "frequency", d->freq, NULL);
 	if (d->has_loc) {
-		json_object_set_new(rec, "location", json_pack("{s:f,s:f}", "lat", d->lat,
-		    "lon", d->lon));
-		json_object_set_new(rec, "latitude", json_real(d->lat));
-		json_object_set_new(rec, "longitude", json_real(d->lon));
+		char la[64], lo[64];
+		size_t nla = real_num(sg, d->lat, la), nlo = real_num(sg, d->lon, lo);
+
+		rc |= nla == 0 || nlo == 0;
+		rc |= buf_append_str(o, ",\"location\":{\"lat\":");
+		rc |= buf_append(o, la, nla);
+		rc |= buf_append_str(o, ",\"lon\":");
+		rc |= buf_append(o, lo, nlo);
+		rc |= buf_append(o, "}", 1);
+		rc |= put_num(sg, "latitude", 0, &d->lat);
+		rc |= put_num(sg, "longitude", 0, &d->lon);
 		if (d->has_alt)
-			json_object_set_new(rec, "altitude", json_real(d->alt));
+			rc |= put_num(sg, "altitude", 0, &d->alt);
 	}
-	return rec;
+	rc |= buf_append(o, "}\n", 2);
+	if (rc != 0) {
+		*why = "out of memory";
+		return -1;
+	}
+	return 0;
 }
 
 /* --format text: one readable line (project.c's text lines know devices
@@ -230,30 +285,43 @@ put_text(struct tap *t, json_t *rec)
 	return rc;
 }
 
+/* Write sg->line: as it is, or through a record (--pseudonymize-macs,
+ * --format text).  0, or -1 when stdout failed. */
+static int
+put_line(struct sightings *sg)
+{
+	struct tap *t = sg->t;
+	json_t *rec;
+
+	if (t->cfg->pseudo == NULL && t->cfg->format != FMT_TEXT)
+		return output_put(&t->out, sg->line.data, sg->line.len);
+	if ((rec = json_loadb(sg->line.data, sg->line.len, 0, NULL)) == NULL) {
+		tap_bad(t, "output", "cannot re-read a sighting");
+		return 0;
+	}
+	return t->cfg->format == FMT_TEXT ? put_text(t, rec) : tap_record(t, rec);
+}
+
 /* Write and close every open window.  0, or -1 when stdout failed. */
 static int
 flush(struct sightings *sg, const char *path)
 {
 	char where[600];
 	const char *why = NULL;
-	json_t *rec;
+	int rc;
 
 	for (size_t i = 0; i < sg->nopen; i++) {
 		struct sdev *d = &sg->dev[sg->open[i]];
 
-		rec = record(sg, d, &why);
+		rc = record_line(sg, d, &why);
 		d->n = 0;
-		if (rec == NULL) {
-			if (sg->t->cfg->pseudo)
-				snprintf(where, sizeof(where), "%s: sighting", path);
-			else
-				snprintf(where, sizeof(where), "%s: sighting of %s", path, d->mac);
+		if (rc < 0) {
+			snprintf(where, sizeof(where), "%s: sighting %zu", path, sg->records + 1);
 			tap_bad(sg->t, where, why);
 			continue;
 		}
 		sg->records++;
-		if ((sg->t->cfg->format == FMT_TEXT ? put_text(sg->t, rec) :
-		    tap_record(sg->t, rec)) < 0) {
+		if (put_line(sg) < 0) {
 			sg->nopen = 0;
 			return -1;
 		}
@@ -361,16 +429,24 @@ sightings_run(struct tap *t, sqlite3 *db, const char *path, uint64_t window)
 	struct sightings sg = {.t = t};
 	int rc = KES_EXIT_OK;
 
-	if (load_devices(&sg, db, path) == 0 && sg.n > 0)
+	sg.real = json_real(0);
+	if (sg.real == NULL || (t->sensor && (buf_append_str(&sg.sensor, "\"sensor\":") < 0 ||
+	    buf_append_json(&sg.sensor, t->sensor, strlen(t->sensor), NULL) < 0 ||
+	    buf_append(&sg.sensor, ",", 1) < 0))) {
+		log_err("%s: sightings: out of memory", path);
+		rc = KES_EXIT_SOFTWARE;
+	} else if (load_devices(&sg, db, path) == 0 && sg.n > 0) {
 		rc = stream(&sg, db, path, (int64_t)window);
+	}
 	log_info("%s: sightings: %llu packets of %zu devices in %llu records (%llu s windows)",
 	    path, (unsigned long long)sg.packets, sg.n, (unsigned long long)sg.records,
 	    (unsigned long long)window);
-	for (size_t i = 0; i < sg.n; i++) {
-		free(sg.dev[i].key);
-		free(sg.dev[i].copy);
-	}
+	for (size_t i = 0; i < sg.n; i++)
+		free(sg.dev[i].head);
 	free(sg.dev);
 	free(sg.open);
+	buf_free(&sg.sensor);
+	buf_free(&sg.line);
+	json_decref(sg.real);
 	return rc;
 }
