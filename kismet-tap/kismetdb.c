@@ -177,7 +177,7 @@ kismetdb_run(struct tap *t, const char *path)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	char *name, *pathcopy;
-	int rc, ok;
+	int rc, ok, srk = KES_EXIT_OK;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		log_err("%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
@@ -215,13 +215,15 @@ kismetdb_run(struct tap *t, const char *path)
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		log_warn("%s: cannot begin a read transaction: %s", path, sqlite3_errmsg(db));
 	rc = read_devices(t, db, path);
-	if (rc == KES_EXIT_OK && t->cfg->sightings > 0)
-		rc = sightings_run(t, db, path, t->cfg->sightings);
+	/* a log whose packets cannot be read still gives its events (exit 65) */
+	if (rc == KES_EXIT_OK && t->cfg->sightings > 0 &&
+	    (srk = sightings_run(t, db, path, t->cfg->sightings)) == KES_EXIT_IOERR)
+		rc = srk;
 	if (rc == KES_EXIT_OK && want(t->cfg, "ALERT"))
 		rc = read_alerts(t, db, path);
 	if (rc == KES_EXIT_OK && want(t->cfg, "MESSAGE"))
 		rc = read_messages(t, db, path);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(db);
-	return rc;
+	return rc != KES_EXIT_OK ? rc : srk;
 }

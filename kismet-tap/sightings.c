@@ -387,14 +387,14 @@ stream(struct sightings *sg, sqlite3 *db, const char *path, int64_t window)
 	sqlite3_stmt *st;
 	int64_t cur = 0, rowid, sec, w;
 	struct sdev *d;
-	int rc;
+	int rc = SQLITE_DONE, ret = KES_EXIT_OK;
 
 	if (sqlite3_prepare_v2(db, "SELECT d.rowid, p.ts_sec, p.ts_usec, p.signal, "
 	    "p.frequency, p.lat, p.lon, p.alt FROM packets AS p CROSS JOIN devices AS d "
 	    "ON d.phyname = p.phyname AND d.devmac = p.sourcemac "
 	    "ORDER BY p.ts_sec, p.ts_usec, p.rowid", -1, &st, NULL) != SQLITE_OK) {
 		log_err("%s: sightings: packets: %s", path, sqlite3_errmsg(db));
-		return KES_EXIT_OK;
+		return KES_EXIT_DATAERR;
 	}
 	while (!sig_stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		rowid = sqlite3_column_int64(st, 0);
@@ -416,11 +416,14 @@ stream(struct sightings *sg, sqlite3 *db, const char *path, int64_t window)
 		}
 		add_packet(st, d, sec);
 	}
-	if (!sig_stop && rc != SQLITE_DONE)
-		log_err("%s: sightings: packets: %s", path, sqlite3_errmsg(db));
+	if (!sig_stop && rc != SQLITE_DONE) {
+		log_err("%s: sightings: packets: %s (the sightings before it are written)", path,
+		    sqlite3_errmsg(db));
+		ret = KES_EXIT_DATAERR;
+	}
 	sqlite3_finalize(st);
-	/* the last windows, also when stopped by a signal (what was read) */
-	return flush(sg, path) < 0 ? KES_EXIT_IOERR : KES_EXIT_OK;
+	/* the last windows, also when stopped by a signal or an error (what was read) */
+	return flush(sg, path) < 0 ? KES_EXIT_IOERR : ret;
 }
 
 int
@@ -435,7 +438,9 @@ sightings_run(struct tap *t, sqlite3 *db, const char *path, uint64_t window)
 	    buf_append(&sg.sensor, ",", 1) < 0))) {
 		log_err("%s: sightings: out of memory", path);
 		rc = KES_EXIT_SOFTWARE;
-	} else if (load_devices(&sg, db, path) == 0 && sg.n > 0) {
+	} else if (load_devices(&sg, db, path) < 0) {
+		rc = KES_EXIT_DATAERR;
+	} else if (sg.n > 0) {
 		rc = stream(&sg, db, path, (int64_t)window);
 	}
 	log_info("%s: sightings: %llu packets of %zu devices in %llu records (%llu s windows)",

@@ -17,8 +17,9 @@
 
 /* The sightings of one open log (db, inside the caller's read
  * transaction, so that they agree with the device records just written).
- * Returns KES_EXIT_OK, or KES_EXIT_IOERR when stdout failed; a log without
- * a usable packets table is reported and yields no sighting. */
+ * Returns KES_EXIT_OK, KES_EXIT_IOERR when stdout failed, or
+ * KES_EXIT_DATAERR when the devices or packets table could not be read
+ * (reported; the sightings read until then are written). */
 int sightings_run(struct tap *t, sqlite3 *db, const char *path, uint64_t window);
 
 #endif

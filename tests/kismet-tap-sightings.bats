@@ -238,3 +238,16 @@ check_window() {
 	[ "$(grep -c '"sighting"' <<<"$output")" -eq "$(sqlite3 -readonly "$DB" \
 		'SELECT COUNT(DISTINCT sourcemac) FROM packets p JOIN devices d ON d.devmac = p.sourcemac')" ]
 }
+
+@test "sightings: a log whose packets table cannot be read: its other records, exit 65, one line naming it" {
+	d=$(scratch)
+	cp "$DB" "$d/nopackets.kismet"
+	sqlite3 "$d/nopackets.kismet" "DROP TABLE packets"
+	run --separate-stderr kismet-tap --kismetdb "$d/nopackets.kismet" --kismetdb "$DB" --sightings 60 --events ALERT
+	echo "$stderr"
+	[ "$status" -eq 65 ]
+	[ "$(grep -c "^kismet-tap: $d/nopackets.kismet: sightings: packets: no such table: packets" <<<"$stderr")" -eq 1 ]
+	# the broken log's devices and alerts, then the good log's sightings (its devices are the same)
+	[ "$(jq -r .record_type <<<"$output" | uniq -c | awk '{ print $2 }' | paste -sd,)" = device,event,sighting,event ]
+	[ "$(grep -c '"sighting"' <<<"$output")" -gt 100 ]
+}
