@@ -258,16 +258,19 @@ static int
 put_text(struct tap *t, json_t *rec)
 {
 	char *line = NULL, sigbuf[16] = "-";
-	const json_t *sig = json_object_get(rec, "signal_dbm");
-	const char *name = json_string_value(json_object_get(rec, "name"));
-	const char *type = json_string_value(json_object_get(rec, "device_type"));
+	const json_t *sig;
+	const char *name, *type;
 	int n, rc;
 
+	/* first: pseudo_json replaces strings (the values read below) */
 	if (t->cfg->pseudo && pseudo_json(t->cfg->pseudo, rec) < 0) {
 		json_decref(rec);
 		tap_bad(t, "output", "out of memory while pseudonymizing a record");
 		return 0;
 	}
+	sig = json_object_get(rec, "signal_dbm");
+	name = json_string_value(json_object_get(rec, "name"));
+	type = json_string_value(json_object_get(rec, "device_type"));
 	if (json_is_integer(sig))
 		snprintf(sigbuf, sizeof(sigbuf), "%lld", (long long)json_integer_value(sig));
 	n = asprintf(&line, "%s  sighting  %-17s  %-13s %4s dBm %8lld pkts  %s%s\n",
