@@ -311,11 +311,10 @@ EOF
 }
 
 @test "es-bulk: sighting records go to <prefix>-sightings-YYYY.MM by their timestamp; the template maps them" {
-	run --separate-stderr dry --index-prefix k <<<$'{"record_type":"sighting","timestamp":"2026-11-26T14:40:59.088Z","mac_addr":"a0:40:a0:11:22:01"}\n{"record_type":"sightings","timestamp":"2026-11-26T14:40:59Z"}'
-	[ "$status" -eq 0 ]
-	run jq -r 'select(.index) | .index._index' <<<"$output"
-	[ "${lines[0]}" = "k-sightings-2026.11" ]
-	[ "${lines[1]}" = "k-other-2026.11" ]
+	# a sighting by its own month; a near-miss record_type is "other"
+	idx=$(dry --index-prefix k 2>/dev/null <<<$'{"record_type":"sighting","timestamp":"2026-11-26T14:40:59.088Z","mac_addr":"a0:40:a0:11:22:01"}\n{"record_type":"sightings","timestamp":"2026-10-26T14:40:59Z"}' |
+		jq -r 'select(.index) | .index._index' | paste -sd' ')
+	[ "$idx" = "k-sightings-2026.11 k-other-2026.10" ]
 	run dry --template-only
 	[ "$status" -eq 0 ]
 	jq -e '.template.mappings.properties | .packets.type == "integer" and
