@@ -34,6 +34,9 @@
 #include "sig.h"
 #include "timefmt.h"
 
+/* 9999-12-31T23:59:59Z, the last second a record's timestamp can hold */
+#define TS_MAX_SEC 253402300799LL
+
 /* The device record keys a sighting copies (the device's final state). */
 static const char *const copied[] = {
 	"phy_type", "device_type", "manufacturer", "name", "ssid", "encryption",
@@ -59,6 +62,7 @@ struct sightings {
 	struct buf line;	/* the record being written */
 	json_t *real;		/* formats reals as every record does (jansson) */
 	uint64_t packets, records;
+	uint64_t bad_time;	/* packets skipped: no usable time */
 };
 
 static int
@@ -335,9 +339,9 @@ flush(struct sightings *sg, const char *path)
 
 /* Add the packet in the current row to d's window. */
 static void
-add_packet(sqlite3_stmt *st, struct sdev *d, int64_t sec)
+add_packet(sqlite3_stmt *st, struct sdev *d, int64_t sec, int64_t usec)
 {
-	int64_t usec = sqlite3_column_int64(st, 2), v;
+	int64_t v;
 	double lat, lon, f;
 
 	d->n++;
@@ -388,7 +392,7 @@ static int
 stream(struct sightings *sg, sqlite3 *db, const char *path, int64_t window)
 {
 	sqlite3_stmt *st;
-	int64_t cur = 0, rowid, sec, w;
+	int64_t cur = 0, rowid, sec, usec, w;
 	struct sdev *d;
 	int rc = SQLITE_DONE, ret = KES_EXIT_OK;
 
@@ -402,9 +406,16 @@ stream(struct sightings *sg, sqlite3 *db, const char *path, int64_t window)
 	while (!sig_stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		rowid = sqlite3_column_int64(st, 0);
 		sec = sqlite3_column_int64(st, 1);
+		usec = sqlite3_column_int64(st, 2);
 		d = bsearch(&rowid, sg->dev, sg->n, sizeof(*sg->dev), cmp_rowid);
 		if (d == NULL)
 			continue;	/* a device without a MAC */
+		/* a time no record can carry (before 1970, after 9999, no time) */
+		if (sqlite3_column_type(st, 1) != SQLITE_INTEGER || sec < 0 || sec > TS_MAX_SEC ||
+		    usec < 0 || usec > 999999) {
+			sg->bad_time++;
+			continue;
+		}
 		sg->packets++;
 		w = window_of(sec, window);
 		if (sg->nopen > 0 && w != cur && flush(sg, path) < 0) {
@@ -417,7 +428,7 @@ stream(struct sightings *sg, sqlite3 *db, const char *path, int64_t window)
 			d->has_sig = d->has_freq = d->has_loc = d->has_alt = 0;
 			sg->open[sg->nopen++] = (size_t)(d - sg->dev);
 		}
-		add_packet(st, d, sec);
+		add_packet(st, d, sec, usec);
 	}
 	if (!sig_stop && rc != SQLITE_DONE) {
 		log_err("%s: sightings: packets: %s (the sightings before it are written)", path,
@@ -449,6 +460,10 @@ sightings_run(struct tap *t, sqlite3 *db, const char *path, uint64_t window)
 	log_info("%s: sightings: %llu packets of %zu devices in %llu records (%llu s windows)",
 	    path, (unsigned long long)sg.packets, sg.n, (unsigned long long)sg.records,
 	    (unsigned long long)window);
+	if (sg.bad_time > 0)
+		log_warn("%s: sightings: %llu packets skipped: no usable time (ts_sec before "
+		    "1970 or after 9999, or ts_usec not 0-999999)", path,
+		    (unsigned long long)sg.bad_time);
 	for (size_t i = 0; i < sg.n; i++)
 		free(sg.dev[i].head);
 	free(sg.dev);

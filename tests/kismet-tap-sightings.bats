@@ -251,3 +251,22 @@ check_window() {
 	[ "$(jq -r .record_type <<<"$output" | uniq -c | awk '{ print $2 }' | paste -sd,)" = device,event,sighting,event ]
 	[ "$(grep -c '"sighting"' <<<"$output")" -gt 100 ]
 }
+
+@test "sightings: packets without a usable time are skipped with one warning, the rest unchanged" {
+	d=$(scratch)
+	cp "$DB" "$d/badtime.kismet"
+	cols="ts_sec, ts_usec, phyname, sourcemac, signal"
+	sqlite3 "$d/badtime.kismet" "INSERT INTO packets ($cols) VALUES
+		(-5, 0, 'IEEE802.11', 'A0:40:A0:11:22:01', -40),
+		(300000000000, 0, 'IEEE802.11', 'A0:40:A0:11:22:01', -40),
+		(9223372036854775807, 999999, 'IEEE802.11', 'A0:40:A0:11:22:01', -40),
+		(NULL, 0, 'IEEE802.11', 'A0:40:A0:11:22:01', -40),
+		('yesterday', 0, 'IEEE802.11', 'A0:40:A0:11:22:01', -40),
+		(1795704100.5, 0, 'IEEE802.11', 'A0:40:A0:11:22:01', -40),
+		(1795704100, 2000000, 'IEEE802.11', 'A0:40:A0:11:22:01', -40),
+		(1795704100, -1, 'IEEE802.11', 'A0:40:A0:11:22:01', -40)"
+	run --separate-stderr kismet-tap --kismetdb "$d/badtime.kismet" --sightings 60
+	[ "$status" -eq 0 ]
+	[ "$(grep -c "sightings: 8 packets skipped: no usable time" <<<"$stderr")" -eq 1 ]
+	diff <(grep '"sighting"' <<<"$output") <(kismet-tap --kismetdb "$DB" --sightings 60 2>/dev/null | grep '"sighting"')
+}
