@@ -163,7 +163,7 @@ load_devices(struct sightings *sg, sqlite3 *db, const char *path)
 		log_err("%s: sightings: devices: %s", path, sqlite3_errmsg(db));
 		return -1;
 	}
-	if (sg->n > 0 && (sg->open = malloc(sg->n * sizeof(*sg->open))) == NULL) {
+	if (sg->n > 0 && (sg->open = calloc(sg->n, sizeof(*sg->open))) == NULL) {
 		log_err("%s: sightings: out of memory for %zu devices", path, sg->n);
 		return -1;
 	}
@@ -323,7 +323,8 @@ flush(struct sightings *sg, const char *path)
 		rc = record_line(sg, d, &why);
 		d->n = 0;
 		if (rc < 0) {
-			snprintf(where, sizeof(where), "%s: sighting %zu", path, sg->records + 1);
+			snprintf(where, sizeof(where), "%s: sighting %llu", path,
+			    (unsigned long long)sg->records + 1);
 			tap_bad(sg->t, where, why);
 			continue;
 		}
