@@ -397,6 +397,10 @@ stream(struct sightings *sg, sqlite3 *db, const char *path, int64_t window)
 	struct sdev *d;
 	int rc = SQLITE_DONE, ret = KES_EXIT_OK;
 
+	/* the sorter keeps this much in memory before it spills to temporary
+	 * files (SQLite sizes it by the page cache); the default 2 MB costs
+	 * ~2.5 MB more RSS and gains no speed */
+	sqlite3_exec(db, "PRAGMA cache_size = -512", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(db, "SELECT d.rowid, p.ts_sec, p.ts_usec, p.signal, "
 	    "p.frequency, p.lat, p.lon, p.alt FROM packets AS p CROSS JOIN devices AS d "
 	    "ON d.phyname = p.phyname AND d.devmac = p.sourcemac "
