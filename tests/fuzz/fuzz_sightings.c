@@ -12,17 +12,12 @@
  * then packets of 33 bytes, little endian: device (1; % 3), ts_sec (8),
  * ts_usec (4), frequency, lat, lon, alt (4 each, float bits), signal (4).
  */
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../../kismet-tap/sightings.h"
-#include "log.h"
-
-#define CHECK(c) do { if (!(c)) abort(); } while (0)
+#include "fuzz_tap.h"
 #define PKT 33
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -57,8 +52,6 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *macs[] = { "A0:40:A0:11:22:01", "50:C7:BF:33:44:02", "nomac" };
-	static int devnull = -1;
-	static struct pseudo ps;
 	struct config cfg;
 	struct tap t;
 	sqlite3 *db;
@@ -67,22 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 3 || (size_t)data[2] + 3 > size)
 		return 0;
-	if (devnull < 0) {
-		log_init("fuzz");
-		log_set_level(LOG_LEVEL_ERR);
-		devnull = open("/dev/null", O_WRONLY);
-		CHECK(devnull >= 0);
-		memcpy(ps.key, "fuzzing-key-0123456789", 22);
-		ps.len = 22;
-	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.mode = MODE_KISMETDB;
-	cfg.queue_max = 1 << 20;
-	cfg.pseudo = (data[0] & 1) ? &ps : NULL;
-	cfg.format = (data[0] & 2) ? FMT_TEXT : FMT_NDJSON;
-	CHECK(tap_init(&t, &cfg) == 0);
-	t.out.fd = devnull;
-	CHECK(tap_set_sensor(&t, "74DAB15A-E9A4-11F1-8C91-4B49534D4554") == 0);
+	fuzz_tap_open(&cfg, &t, 0, (data[0] & 2) != 0, data[0] & 1);
 
 	CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK);
 	CHECK(sqlite3_exec(db, "CREATE TABLE devices (first_time INT, last_time INT, devkey TEXT, "
