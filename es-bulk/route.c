@@ -1,10 +1,10 @@
 /*
  * route.c - index names and document ids (see route.h).
  *
- * Default names are <prefix>-devices-YYYY.MM / <prefix>-events-YYYY.MM by
- * record_type, and <prefix>-other-YYYY.MM for any other or missing
- * record_type, so that nothing is lost and nothing pollutes the two Kismet
- * index families.  The month is the record's time in UTC; a record without a
+ * Default names are <prefix>-devices-YYYY.MM / <prefix>-events-YYYY.MM /
+ * <prefix>-sightings-YYYY.MM by record_type (device, event, sighting), and
+ * <prefix>-other-YYYY.MM for any other or missing record_type, so that
+ * nothing is lost and nothing pollutes the Kismet index families.  The month is the record's time in UTC; a record without a
  * usable time goes to the current month (counted as no_time).
  * Ids: the first 144 bits of SHA-256 over the exact line bytes (after CRLF
  * stripping), base64url, 24 characters: a replay overwrites, never duplicates.
@@ -526,6 +526,8 @@ route_record(struct route *r, const struct in_record *rec, const char *line,
 			kind = "devices";
 		else if (rt->type == JSCAN_STRING && input_key_eq(rt, "event", 5))
 			kind = "events";
+		else if (rt->type == JSCAN_STRING && input_key_eq(rt, "sighting", 8))
+			kind = "sightings";
 		default_name(r, kind, &tm, out->index, sizeof(out->index));
 	}
 

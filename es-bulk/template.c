@@ -7,6 +7,10 @@
  * priority, and a longer prefix (kismet-field-*) is the more specific one,
  * so it must win over a shorter one (kismet-*).
  *
+ * The sighting fields (kismet-tap --sightings, ARCHITECTURE.md 2c) are a
+ * block of their own (mapping_sightings.c), added to the properties where
+ * the common mapping does not already define a field of the same name.
+ *
  * The template carries a "version" that is a hash of its own text: a
  * template already on the server with that version is left alone (GET
  * works on a read-only cluster, PUT does not).  A PUT refused with 403
@@ -41,6 +45,20 @@ template_name(const char *prefix, char *out, size_t outlen)
 	snprintf(out, outlen, "es-bulk-%.*s", (int)n, prefix);
 }
 
+/* Add the sighting properties that inner's mappings lack. */
+static void
+add_sightings(json_t *inner)
+{
+	json_t *props = json_object_get(json_object_get(inner, "mappings"), "properties");
+	json_t *add = json_loads(esb_sightings_properties, 0, NULL), *v;
+	const char *k;
+
+	json_object_foreach(add, k, v)
+		if (json_object_get(props, k) == NULL)
+			json_object_set(props, k, v);
+	json_decref(add);
+}
+
 char *
 template_json(const struct config *cfg, const struct route *r, int legacy,
     long long *version)
@@ -54,6 +72,7 @@ template_json(const struct config *cfg, const struct route *r, int legacy,
 	inner = json_loads(esb_template_body, 0, NULL);
 	if (inner == NULL)
 		return NULL;
+	add_sightings(inner);
 	snprintf(pattern, sizeof(pattern), "%s*", prefix);
 	root = json_object();
 	json_object_set_new(root, "index_patterns", json_pack("[s]", pattern));

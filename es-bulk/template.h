@@ -14,6 +14,9 @@
 
 /* settings + mappings of the template (mapping.c). */
 extern const char esb_template_body[];
+/* The properties of sighting records (mapping_sightings.c), added to the
+ * body's where it has no field of that name. */
+extern const char esb_sightings_properties[];
 
 /*
  * Install the template for names starting with route_literal_prefix(),

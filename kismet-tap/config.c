@@ -19,13 +19,14 @@
 #include "log.h"
 #include "progress.h"
 #include "opt.h"
+#include "sightings.h"
 #include "version.h"
 
 enum {
 	O_HOST = 256, O_PORT, O_URL, O_CACERT, O_INSECURE, O_APIKEY, O_APIKEY_FILE,
 	O_USER, O_PASSWORD_FILE, O_UPDATE_RATE, O_SINCE, O_ONCE, O_KISMETDB,
 	O_EVENTS, O_RAW, O_FORMAT, O_SENSOR, O_QUEUE, O_TIMEOUT, O_RESYNC,
-	O_PSEUDO, O_KEEP_OUI, O_MONITOR_WS, O_PROBED_SSIDS,
+	O_PSEUDO, O_KEEP_OUI, O_MONITOR_WS, O_PROBED_SSIDS, O_SIGHTINGS,
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +44,7 @@ static const struct option long_opts[] = {
 	{ "since",			required_argument, NULL, O_SINCE },
 	{ "once",			no_argument,       NULL, O_ONCE },
 	{ "kismetdb",			required_argument, NULL, O_KISMETDB },
+	{ "sightings",			required_argument, NULL, O_SIGHTINGS },
 	{ "events",			required_argument, NULL, O_EVENTS },
 	{ "raw",			no_argument,       NULL, O_RAW },
 	{ "monitor-ws",			no_argument,       NULL, O_MONITOR_WS },
@@ -70,6 +72,10 @@ help(void)
 "      --once                 one poll of the devices seen in the last --since seconds\n"
 "      --since S              only devices seen in the last S seconds (default 0: all)\n"
 "      --kismetdb FILE        read a Kismet SQLite log (repeatable), no server needed\n"
+"      --sightings S          with --kismetdb: also one sighting record per device and\n"
+"                             per S-second window (aligned to Unix time) in which the\n"
+"                             log's packets show it: time, packets, signal, frequency,\n"
+"                             position (1 to 31622400)\n"
 "      --update-rate S        seconds between device polls (default 5)\n"
 "      --resync S             seconds between full polls that catch counters moved\n"
 "                             without a new last_time (default 60, 0 = never)\n"
@@ -276,6 +282,11 @@ config_parse(struct config *cfg, int argc, char **argv)
 			break;
 		case O_ONCE: once = 1; break;
 		case O_KISMETDB: cfg->dbfiles[cfg->n_dbfiles++] = optarg; break;
+		case O_SIGHTINGS:
+			if (opt_uint("--sightings", optarg, 1, SIGHTINGS_MAX_WINDOW,
+			    &cfg->sightings) < 0)
+				return usage_error();
+			break;
 		case O_EVENTS:
 			if (parse_events(cfg, optarg) < 0)
 				return usage_error();
@@ -321,6 +332,10 @@ config_parse(struct config *cfg, int argc, char **argv)
 	}
 	if (once && cfg->n_dbfiles > 0) {
 		log_err("--once and --kismetdb cannot be combined");
+		return usage_error();
+	}
+	if (cfg->sightings > 0 && cfg->n_dbfiles == 0) {
+		log_err("--sightings reads the packets of a Kismet log: only with --kismetdb");
 		return usage_error();
 	}
 	if (cfg->n_dbfiles > 0 && (host || url || cfg->apikey_arg || apikey_file || user || pw_file)) {

@@ -60,6 +60,7 @@ struct config {
 
 	char **dbfiles;			/* --kismetdb FILE (repeatable) */
 	size_t n_dbfiles;
+	uint64_t sightings;		/* --sightings S: window seconds, 0 = off */
 };
 
 /* Parse argv into cfg.  Returns -1 to go on, or an exit status (help,

@@ -6,8 +6,13 @@
  * same mapping as the live path.  Alerts are wrapped as {"ALERT": json}
  * and messages as {"MESSAGE": {...}} and go through the eventbus mapping.
  *
+ * With --sightings, the packets table as history (sightings.c), after
+ * the device records.
+ *
  * Read-only (SQLITE_OPEN_READONLY) with a busy timeout, so a log that
- * Kismet is still writing (WAL) can be read.
+ * Kismet is still writing (WAL) can be read; one read transaction over
+ * the whole log, so that devices, sightings and events are one snapshot
+ * (Kismet's REPLACE gives a device a new rowid on every update).
  */
 #include "kismetdb.h"
 
@@ -22,6 +27,7 @@
 #include "log.h"
 #include "project.h"
 #include "sig.h"
+#include "sightings.h"
 
 static int
 want(const struct config *cfg, const char *type)
@@ -175,7 +181,7 @@ kismetdb_run(struct tap *t, const char *path)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	char *name, *pathcopy;
-	int rc, ok;
+	int rc, ok, srk = KES_EXIT_OK;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		log_err("%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
@@ -208,13 +214,22 @@ kismetdb_run(struct tap *t, const char *path)
 	}
 	log_debug("%s: sensor %s", path, t->sensor ? t->sensor : "(none)");
 
+	/* one snapshot: a deferred read transaction (its lock is taken by the
+	 * first SELECT below) */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		log_warn("%s: cannot begin a read transaction: %s", path, sqlite3_errmsg(db));
 	dbprogress_begin(t->cfg, db, want(t->cfg, "ALERT"), want(t->cfg, "MESSAGE"));
 	rc = read_devices(t, db, path);
+	/* a log whose packets cannot be read still gives its events (exit 65) */
+	if (rc == KES_EXIT_OK && t->cfg->sightings > 0 &&
+	    (srk = sightings_run(t, db, path, t->cfg->sightings)) == KES_EXIT_IOERR)
+		rc = srk;
 	if (rc == KES_EXIT_OK && want(t->cfg, "ALERT"))
 		rc = read_alerts(t, db, path);
 	if (rc == KES_EXIT_OK && want(t->cfg, "MESSAGE"))
 		rc = read_messages(t, db, path);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	dbprogress_end();
 	sqlite3_close(db);
-	return rc;
+	return rc != KES_EXIT_OK ? rc : srk;
 }

@@ -1,6 +1,7 @@
 /*
  * kismetdb.h - the --kismetdb source: the last state of every device in a
- * Kismet SQLite log (and, on request, its alerts and messages as events).
+ * Kismet SQLite log (and, on request, its sightings (history from the packets
+ * table) and its alerts and messages as events).
  */
 #ifndef TAP_KISMETDB_H
 #define TAP_KISMETDB_H

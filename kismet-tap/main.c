@@ -11,6 +11,7 @@
  *   poll.c      REST through libcurl (status, timestamp, device poll)
  *   eventbus.c  /eventbus/events.ws through libwebsockets
  *   kismetdb.c  --kismetdb: Kismet's SQLite log
+ *   sightings.c --sightings: per-device, per-window history from its packets
  */
 #include <curl/curl.h>
 #include <stdio.h>

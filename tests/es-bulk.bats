@@ -309,3 +309,18 @@ EOF
 	[ "$rc" -eq 0 ]
 	! grep -q 'pw-in-argv-123' "$BATS_TEST_TMPDIR/err"
 }
+
+@test "es-bulk: sighting records go to <prefix>-sightings-YYYY.MM by their timestamp; the template maps them" {
+	# a sighting by its own month; a near-miss record_type is "other"
+	idx=$(dry --index-prefix k 2>/dev/null <<<$'{"record_type":"sighting","timestamp":"2026-11-26T14:40:59.088Z","mac_addr":"a0:40:a0:11:22:01"}\n{"record_type":"sightings","timestamp":"2026-10-26T14:40:59Z"}' |
+		jq -r 'select(.index) | .index._index' | paste -sd' ')
+	[ "$idx" = "k-sightings-2026.11 k-other-2026.10" ]
+	run dry --template-only
+	[ "$status" -eq 0 ]
+	jq -e '.template.mappings.properties | .packets.type == "integer" and
+		.signal_min_dbm.type == "integer" and .signal_max_dbm.type == "integer" and
+		.signal_dbm.type == "integer" and .location.type == "geo_point" and
+		.mac_addr.type == "keyword" and .device_key.type == "keyword" and
+		.sensor.type == "keyword" and (.ssid.type == "keyword" or .ssid.fields.keyword.type == "keyword") and
+		.encryption.type == "keyword"' <<<"$output"
+}

@@ -31,6 +31,9 @@ field_uses() {
 	        "min": "number", "max": "number", "median": "number", "histogram": "number",
 	        "date_histogram": "date", "geohash_grid": "geo_point", "geotile_grid": "geo_point"}[.type] // "exists")]),
 	    (select(has("geoField")) | [.geoField, "geo_point"]),
+	    (select((.field | type) == "object" and .field.origin == "source" and
+	      (.field.name | type) == "string" and (.field.name | test("^doc_count$|_of_") | not)) |
+	      [.field.name, "number"]),
 	    (select(has("type") and (.field | type) == "string") | [.field, "agg"]),
 	    (select(has("topHitsSplitField")) | [.topHitsSplitField, "agg"]),
 	    (select(has("sortField")) | [.sortField, "agg"]),
@@ -38,7 +41,8 @@ field_uses() {
 	    (select((.columns | type) == "array") | .columns[] | [., "exists"]),
 	    (select((.sort | type) == "array") | .sort[] | select(type == "array") | [.[0], "agg"]),
 	    (select(.language == "kuery" and (.query | type) == "string") |
-	      .query | scan("([A-Za-z_][A-Za-z0-9_.]*)\\s*(?::|>=|<=|>|<)") | [.[0], "agg"])
+	      .query | gsub("\"[^\"]*\""; "\"\"") |
+	      scan("([A-Za-z_][A-Za-z0-9_.]*)\\s*(?::|>=|<=|>|<)") | [.[0], "agg"])
 	  ) | @tsv' "$NDJSON" | sort -u
 }
 
@@ -72,7 +76,7 @@ need_ok() {	# need type
 	[ "$status" -eq 0 ]
 	# an index of each data view's pattern, made by the template alone
 	s=$(scratch)
-	for kind in devices events; do
+	for kind in devices events sightings; do
 		curl -sS --fail-with-body -X PUT "$url/$PFX-$kind-2025.01" -H 'Content-Type: application/json' -d '{}' >/dev/null
 		es_get "$PFX-$kind-2025.01/_mapping" | jq ".[\"$PFX-$kind-2025.01\"].mappings" > "$s/$kind.json"
 	done
@@ -81,12 +85,13 @@ need_ok() {	# need type
 	# the extraction sees the guide's panels (else the loop below proves nothing)
 	for want in "timestamp	date" "mac_addr	agg" "manufacturer	agg" "signal_dbm	number" \
 	    "location	geo_point" "event_type	agg" "encryption	agg" "alert.header	agg" \
-	    "bssid	exists" "clients	exists" "device_type	agg" "alert.severity	exists"; do
+	    "bssid	exists" "clients	exists" "device_type	agg" "alert.severity	exists" \
+	    "packets	exists" "signal_min_dbm	exists"; do
 		grep -qxF "$want" "$s/uses" || { echo "not extracted: $want"; false; }
 	done
 	bad=0
 	while IFS=$'\t' read -r field need; do
-		for kind in devices events; do
+		for kind in devices events sightings; do
 			t=$(field_type "$s/$kind.json" "$field")
 			echo "$kind $field: need $need, mapped $t"
 			need_ok "$need" "$t" || bad=$((bad + 1))
@@ -195,4 +200,44 @@ need_ok() {	# need type
 	[ "$(jq -S -c '[.aggregations.h.buckets[] | {(.key): .doc_count}] | add' <<<"$r")" = \
 	  "$(sqlite3 -readonly "$db" 'SELECT header, COUNT(*) FROM alerts GROUP BY header' |
 		jq -R -s -S -c 'split("\n") | map(select(. != "") | split("|") | {(.[0]): (.[1] | tonumber)}) | add')" ]
+}
+
+@test "kibana: the sightings data view, map layer and device track search work on kismet-tap --sightings records" {
+	PFX=$(test_prefix)
+	url=$(node_url)
+	s=$(scratch)
+	kismet-tap --kismetdb "$KES_DATA/kismet/kismetdb/field-sample.kismet" --sightings 60 2>/dev/null |
+		grep '"record_type":"sighting"' >"$s/in.ndjson"
+	run es-bulk --es-hosts "$url" --index-prefix "$PFX" "$s/in.ndjson"
+	[ "$status" -eq 0 ]
+	pat=$(jq -r 'select(.type == "index-pattern" and .id == "kismet-es-sightings") | .attributes.title' "$NDJSON")
+	[ "$pat" = "kismet-sightings-*" ]
+	pat=$PFX-${pat#kismet-}
+	[ "$(es_count "$pat")" -eq "$(wc -l <"$s/in.ndjson")" ]
+	# the map layer's documents: its geo field, its sort, its colour field on every point
+	layer=$(jq -c 'select(.id == "kismet-es-sightings-map") | .attributes.layerListJSON | fromjson |
+		map(select(.sourceDescriptor.type == "ES_SEARCH"))[0]' "$NDJSON")
+	geo=$(jq -r .sourceDescriptor.geoField <<<"$layer")
+	sort=$(jq -r .sourceDescriptor.sortField <<<"$layer")
+	colour=$(jq -r .style.properties.fillColor.options.field.name <<<"$layer")
+	r=$(es_search "$pat" '{"size":1000,"query":{"exists":{"field":"'"$geo"'"}},"sort":[{"'"$sort"'":"asc"}]}')
+	[ "$(jq '.hits.hits | length' <<<"$r")" -eq "$(jq -s 'map(select(.location)) | length' "$s/in.ndjson")" ]
+	[ "$(jq '[.hits.hits[]._source | .'"$colour"' | numbers] | length' <<<"$r")" -eq \
+		"$(jq -s 'map(select(.location and .signal_dbm)) | length' "$s/in.ndjson")" ]
+	[ "$(jq -s 'map(select(.signal_dbm)) | length' "$s/in.ndjson")" -gt 50 ]
+	# the device track: the saved KQL with one real MAC, in the saved order
+	meta=$(jq -c 'select(.id == "kismet-es-device-track") | .attributes' "$NDJSON")
+	kql=$(jq -r '.kibanaSavedObjectMeta.searchSourceJSON | fromjson | .query.query' <<<"$meta")
+	[[ "$kql" =~ ^([a-z_]+)\ :\ \"[0-9a-f:]{17}\"$ ]]
+	f=${BASH_REMATCH[1]}
+	mac=$(jq -r 'select(.signal_dbm and .frequency) | .mac_addr' "$s/in.ndjson" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
+	r=$(es_search "$pat" '{"size":1000,"query":{"term":{"'"$f"'":"'"$mac"'"}},
+		"sort":[{"'"$(jq -r '.sort[0][0]' <<<"$meta")"'":"'"$(jq -r '.sort[0][1]' <<<"$meta")"'"}]}')
+	diff <(jq -r '.hits.hits[]._source.timestamp' <<<"$r") \
+		<(jq -r 'select(.mac_addr == "'"$mac"'") | .timestamp' "$s/in.ndjson" | sort)
+	[ "$(jq '.hits.hits | length' <<<"$r")" -gt 3 ]
+	# every column of the search exists in the sightings
+	for c in $(jq -r '.columns[]' <<<"$meta"); do
+		jq -e '[.hits.hits[]._source | has("'"$c"'")] | any' <<<"$r" >/dev/null || { echo "column $c: never set"; false; }
+	done
 }

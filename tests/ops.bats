@@ -393,9 +393,9 @@ make_cron_stub() {	# path name
 		.[] | select(. as $n | $refs | index($n) | not) | "\($o.id): \(.)"' "$f"
 	echo "$output"
 	[ "$status" -eq 0 ] && [ -z "$output" ]
-	# the two data views of the guide, time field timestamp
+	# the two data views of the guide and the sightings', time field timestamp
 	[ "$(jq -rc 'select(.type == "index-pattern") | [.attributes.title, .attributes.timeFieldName]' "$f" | sort | paste -sd' ')" = \
-	  '["kismet-devices-*","timestamp"] ["kismet-events-*","timestamp"]' ]
+	  '["kismet-devices-*","timestamp"] ["kismet-events-*","timestamp"] ["kismet-sightings-*","timestamp"]' ]
 	# the guide's panels: unique devices, manufacturer pie, signal timeline, map, new devices
 	vs=$(jq -r 'select(.type == "visualization") | .attributes.visState | fromjson |
 		"\(.type) \([.aggs[] | "\(.type):\(.params.field // "")"] | join(","))"' "$f")
@@ -406,7 +406,14 @@ make_cron_stub() {	# path name
 	jq -se 'map(select(.type == "map"))[0] | .attributes.layerListJSON | fromjson | any(.sourceDescriptor.geoField == "location")' "$f"
 	jq -se 'map(select(.type == "search"))[0] | .attributes.kibanaSavedObjectMeta.searchSourceJSON | fromjson |
 		.query.query == "event_type : \"NEW_DEVICE\""' "$f"
-	# the dashboard holds every visualization, the map and the search
+	# the sightings map (a document layer coloured by signal) and the device track search
+	jq -se 'map(select(.id == "kismet-es-sightings-map"))[0] | .attributes.layerListJSON | fromjson |
+		any(.sourceDescriptor.geoField == "location" and .sourceDescriptor.sortField == "timestamp"
+		and .style.properties.fillColor.options.field.name == "signal_dbm")' "$f"
+	jq -se 'map(select(.id == "kismet-es-device-track"))[0] | (.attributes.sort == [["timestamp", "asc"]])
+		and (.attributes.kibanaSavedObjectMeta.searchSourceJSON | fromjson | .query.query |
+		test("^mac_addr : \"[0-9a-f:]{17}\"$"))' "$f"
+	# the dashboards (the guide's, the sightings') hold every visualization, map and search
 	[ "$(jq -r 'select(.type == "dashboard") | .references[] | .type + "/" + .id' "$f" | sort | paste -sd' ')" = \
 	  "$(jq -r 'select(.type == "visualization" or .type == "map" or .type == "search") | .type + "/" + .id' "$f" | sort | paste -sd' ')" ]
 }

@@ -10,24 +10,17 @@
  * message), bit 2 --raw, bit 3 --format text, bit 4 --pseudonymize-macs;
  * the rest is the column's bytes.
  */
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "../../kismet-tap/tap.h"
-#include "log.h"
-
-#define CHECK(c) do { if (!(c)) abort(); } while (0)
+#include "fuzz_tap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int devnull = -1;
-	static struct pseudo ps;
 	struct config cfg;
 	struct tap t;
 	const char *text;
@@ -37,24 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (devnull < 0) {
-		log_init("fuzz");
-		log_set_level(LOG_LEVEL_ERR);
-		devnull = open("/dev/null", O_WRONLY);
-		CHECK(devnull >= 0);
-		memcpy(ps.key, "fuzzing-key-0123456789", 22);
-		ps.len = 22;
-	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.mode = MODE_KISMETDB;
-	cfg.queue_max = 1 << 20;
-	cfg.raw = (data[0] >> 2) & 1;
-	cfg.format = (data[0] & 8) && !cfg.raw ? FMT_TEXT : FMT_NDJSON;
-	cfg.pseudo = (data[0] & 16) ? &ps : NULL;
-	cfg.sensor = NULL;
-	CHECK(tap_init(&t, &cfg) == 0);
-	t.out.fd = devnull;
-	CHECK(tap_set_sensor(&t, "74DAB15A-E9A4-11F1-8C91-4B49534D4554") == 0);
+	fuzz_tap_open(&cfg, &t, (data[0] >> 2) & 1, (data[0] & 8) != 0, (data[0] & 16) != 0);
 	text = (const char *)data + 1;
 	len = size - 1;
 

@@ -19,7 +19,7 @@ FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-
 FUZZ_OPTS    ?= -timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1
 
 # Every target and the sources it links (besides its harness and lib/).
-FUZZ_ALL := ndjson scalars jscan kismet_json kismetdb_row
+FUZZ_ALL := ndjson scalars jscan kismet_json kismetdb_row sightings
 FUZZ_SRC_ndjson       :=
 FUZZ_SRC_scalars      :=
 FUZZ_SRC_jscan        :=
@@ -29,6 +29,8 @@ FUZZ_SRC_kismetdb_row := kismet-tap/project.c kismet-tap/device.c kismet-tap/dev
 	kismet-tap/dedup.c kismet-tap/output.c
 FUZZ_LIBS_kismet_json  := -ljansson -lcrypto -lm
 FUZZ_LIBS_kismetdb_row := -ljansson -lcrypto -lm
+FUZZ_SRC_sightings := $(FUZZ_SRC_kismetdb_row) kismet-tap/sightings.c
+FUZZ_LIBS_sightings := -ljansson -lcrypto -lsqlite3 -lm
 # es-bulk's pure parsers, when present (see tests/fuzz/README.md)
 ifneq ($(wildcard es-bulk/response.c),)
 FUZZ_ALL += bulk_response
