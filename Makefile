@@ -7,7 +7,8 @@
 #   make install    PREFIX=/usr/local DESTDIR= (binaries and man pages)
 #   make deps       install build and test dependencies (Debian bookworm, root)
 #   make bench      performance measurements (not tests)
-#   make CROSS=aarch64-linux-gnu [test-cross|deb]   arm64/armhf builds (cross.mk)
+#   make CROSS=aarch64-linux-gnu [test-cross]   arm64/armhf builds (cross.mk)
+#   make deb [CROSS=...]   the Debian package (deb.mk)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -33,6 +34,7 @@ include es-bulk/module.mk
 include tests/e2e.mk
 include tests/fuzz/module.mk
 include cross.mk
+include deb.mk
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
