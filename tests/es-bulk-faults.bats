@@ -105,10 +105,20 @@ final_stats() { grep '^{"es-bulk":"final"'; }
 # FORBID: a 403 as a secured cluster words it for a role without the privilege
 FORBID='return 403 "{\"error\":{\"type\":\"security_exception\",\"reason\":\"action is unauthorized for user [sensor]\"},\"status\":403}";'
 
+# sensor_indexes PREFIX DIR read|install : the sample through the proxy: exit
+# 0, one 403 warning for the template's GET or PUT, every record indexed
+sensor_indexes() {
+	run --separate-stderr es-bulk --es-hosts "$PROXY_URL" --index-prefix "$1" --dead-letter "$2/dl" "$SAMPLE"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c "not allowed to $3 the index template es-bulk-$1 (403 security_exception); indexing without it" <<<"$stderr")" -eq 1 ]
+	[ "$(es_count "$1-*")" -eq "$(grep -c . "$SAMPLE")" ]
+	[ ! -e "$2/dl" ]
+}
+
 @test "es-bulk: least privilege: a sensor refused (403) GET / and the index template indexes everything with the administrator's template; --template-only there exits 77" {
-	local p d=$BATS_TEST_TMPDIR n
+	local p d=$BATS_TEST_TMPDIR
 	p=$(test_prefix)
-	n=$(grep -c . "$SAMPLE")
 	node_proxy "$d/px" "default_type application/json;
 		location = / { $FORBID }
 		location ^~ /_index_template/ { $FORBID }"
@@ -120,12 +130,7 @@ FORBID='return 403 "{\"error\":{\"type\":\"security_exception\",\"reason\":\"act
 	# the administrator installs it once, on the node itself
 	run -0 es-bulk --es-hosts "$(node_url)" --index-prefix "$p" --template-only
 	# the sensor indexes: one warning, every record, the template's mapping
-	run --separate-stderr es-bulk --es-hosts "$PROXY_URL" --index-prefix "$p" --dead-letter "$d/dl" "$SAMPLE"
-	echo "$stderr"
-	[ "$status" -eq 0 ]
-	[ "$(grep -c "not allowed to read the index template es-bulk-$p (403 security_exception); indexing without it" <<<"$stderr")" -eq 1 ]
-	[ "$(es_count "$p-*")" -eq "$n" ]
-	[ ! -e "$d/dl" ]
+	sensor_indexes "$p" "$d" read
 	curl -sS --fail-with-body "$(node_url)/$p-devices-*/_mapping" |
 		jq -e '[.[].mappings.properties.location.type] | length > 0 and all(. == "geo_point")'
 	# the bulk requests went through the proxy, the template PUT never did
@@ -134,9 +139,8 @@ FORBID='return 403 "{\"error\":{\"type\":\"security_exception\",\"reason\":\"act
 }
 
 @test "es-bulk: least privilege: the template GET allowed, its PUT refused (403): warned once, everything indexed with the installed one" {
-	local p d=$BATS_TEST_TMPDIR n up
+	local p d=$BATS_TEST_TMPDIR up
 	p=$(test_prefix)
-	n=$(grep -c . "$SAMPLE")
 	up=$(node_url)
 	node_proxy "$d/px" "default_type application/json;
 		location ^~ /_index_template/ { if (\$request_method = PUT) { $FORBID } proxy_pass ${up}; }"
@@ -145,12 +149,7 @@ FORBID='return 403 "{\"error\":{\"type\":\"security_exception\",\"reason\":\"act
 	es-bulk --index-prefix "$p" --template-only --dry-run | jq -c '.version = 1' >"$d/t.json"
 	curl -sS --fail-with-body -o /dev/null -X PUT -H 'Content-Type: application/json' \
 		"$up/_index_template/es-bulk-$p" --data-binary @"$d/t.json"
-	run --separate-stderr es-bulk --es-hosts "$PROXY_URL" --index-prefix "$p" --dead-letter "$d/dl" "$SAMPLE"
-	echo "$stderr"
-	[ "$status" -eq 0 ]
-	[ "$(grep -c "not allowed to install the index template es-bulk-$p (403 security_exception); indexing without it" <<<"$stderr")" -eq 1 ]
-	[ "$(es_count "$p-*")" -eq "$n" ]
-	[ ! -e "$d/dl" ]
+	sensor_indexes "$p" "$d" install
 	grep -q '"GET /_index_template/es-bulk-'"$p"' ' "$d/px/access.log"
 	grep -q '"PUT /_index_template/es-bulk-'"$p"' [^"]*" 403 ' "$d/px/access.log"
 	run --separate-stderr es-bulk --es-hosts "$PROXY_URL" --index-prefix "$p" --template-only
