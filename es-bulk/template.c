@@ -16,6 +16,11 @@
  * works on a read-only cluster, PUT does not).  A PUT refused with 403
  * cluster_block_exception (read-only cluster, flood-stage disk) waits with
  * the long backoff and tries again, like a bulk request: never fatal.
+ * Any other 403 on the template GET or PUT means credentials without the
+ * cluster privilege: the least-privilege split of kismet-es(7), where an
+ * administrator installs the template once (--template-only) and the
+ * sensors only index.  It is an error for --template-only and a warning
+ * otherwise: indexing goes on.
  */
 #include "template.h"
 
@@ -170,6 +175,25 @@ auth_failed(const char *host, long status)
 	return KES_EXIT_NOPERM;
 }
 
+/* A 403 that is not a cluster block on the template's GET or PUT (above). */
+static int
+template_forbidden(const struct config *cfg, const char *host, const char *what,
+    const char *name, const char *resp, size_t resp_len)
+{
+	char type[64], reason[320];
+
+	response_error(resp, resp_len, type, sizeof(type), reason, sizeof(reason));
+	if (cfg->template_only) {
+		log_err("%s: not allowed to %s the index template %s (403 %s: %s)", host,
+		    what, name, type, reason);
+		return KES_EXIT_NOPERM;
+	}
+	log_warn("%s: not allowed to %s the index template %s (403 %s); indexing "
+	    "without it: an administrator installs it with es-bulk --template-only "
+	    "(--no-template silences this)", host, what, name, type);
+	return KES_EXIT_OK;
+}
+
 int
 template_install(struct transport *t, const struct config *cfg,
     const struct route *r)
@@ -265,6 +289,10 @@ template_install(struct transport *t, const struct config *cfg,
 			continue;
 		}
 		if (step == 1) {
+			if (status == 403) {
+				free(body);
+				return template_forbidden(cfg, host, "read", name, resp, resp_len);
+			}
 			if (status == 200 && server_version(resp, resp_len, name, legacy) ==
 			    version) {
 				log_debug("%s: index template %s is already installed", host, name);
@@ -295,11 +323,8 @@ template_install(struct transport *t, const struct config *cfg,
 			continue;
 		}
 		free(body);
-		if (status == 403) {
-			log_err("%s: not allowed to install the index template %s (403 %s: %s); "
-			    "use --no-template if it is managed elsewhere", host, name, type, reason);
-			return KES_EXIT_NOPERM;
-		}
+		if (status == 403)
+			return template_forbidden(cfg, host, "install", name, resp, resp_len);
 		log_err("%s: index template %s refused (%ld %s: %s)", host, name, status,
 		    type, reason);
 		return KES_EXIT_UNAVAIL;

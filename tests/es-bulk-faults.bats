@@ -2,7 +2,9 @@
 # es-bulk-faults.bats - es-bulk against faults a real node (or a real nginx in
 # front of it) produces at the level of whole requests: a read-only cluster
 # (403 cluster_block_exception for the template and for _bulk itself), and
-# requests refused with 429 and 503 by a rate-limiting nginx.  Nothing may be
+# requests refused with 429 and 503 by a rate-limiting nginx, and a sensor
+# whose credentials have no cluster privilege (403 for GET / and the index
+# template: the least-privilege split of kismet-es(7)).  Nothing may be
 # dropped, nothing indexed twice, and es-bulk must end 0.
 # kes: needs-node
 load lib/common
@@ -98,4 +100,59 @@ final_stats() { grep '^{"es-bulk":"final"'; }
 		[ "$(es_count "$p-*")" -eq "$n" ]
 	done
 	[ ! -e "$d/dl" ]
+}
+
+# FORBID: a 403 as a secured cluster words it for a role without the privilege
+FORBID='return 403 "{\"error\":{\"type\":\"security_exception\",\"reason\":\"action is unauthorized for user [sensor]\"},\"status\":403}";'
+
+# sensor_indexes PREFIX DIR read|install : the sample through the proxy: exit
+# 0, one 403 warning for the template's GET or PUT, every record indexed
+sensor_indexes() {
+	run --separate-stderr es-bulk --es-hosts "$PROXY_URL" --index-prefix "$1" --dead-letter "$2/dl" "$SAMPLE"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c "not allowed to $3 the index template es-bulk-$1 (403 security_exception); indexing without it" <<<"$stderr")" -eq 1 ]
+	[ "$(es_count "$1-*")" -eq "$(grep -c . "$SAMPLE")" ]
+	[ ! -e "$2/dl" ]
+}
+
+@test "es-bulk: least privilege: a sensor refused (403) GET / and the index template indexes everything with the administrator's template; --template-only there exits 77" {
+	local p d=$BATS_TEST_TMPDIR
+	p=$(test_prefix)
+	node_proxy "$d/px" "default_type application/json;
+		location = / { $FORBID }
+		location ^~ /_index_template/ { $FORBID }"
+	# the sensor cannot install the template: --template-only is an error there
+	run --separate-stderr es-bulk --es-hosts "$PROXY_URL" --index-prefix "$p" --template-only
+	echo "$stderr"
+	[ "$status" -eq 77 ]
+	[[ $stderr == *"not allowed to read the index template es-bulk-$p (403 security_exception: action is unauthorized"* ]]
+	# the administrator installs it once, on the node itself
+	run -0 es-bulk --es-hosts "$(node_url)" --index-prefix "$p" --template-only
+	# the sensor indexes: one warning, every record, the template's mapping
+	sensor_indexes "$p" "$d" read
+	curl -sS --fail-with-body "$(node_url)/$p-devices-*/_mapping" |
+		jq -e '[.[].mappings.properties.location.type] | length > 0 and all(. == "geo_point")'
+	# the bulk requests went through the proxy, the template PUT never did
+	grep -q '"POST /_bulk' "$d/px/access.log"
+	! grep -q '"PUT /_index_template' "$d/px/access.log"
+}
+
+@test "es-bulk: least privilege: the template GET allowed, its PUT refused (403): warned once, everything indexed with the installed one" {
+	local p d=$BATS_TEST_TMPDIR up
+	p=$(test_prefix)
+	up=$(node_url)
+	node_proxy "$d/px" "default_type application/json;
+		location ^~ /_index_template/ { if (\$request_method = PUT) { $FORBID } proxy_pass ${up}; }"
+	# the administrator installed the template of another es-bulk version:
+	# the sensor's GET sees a different version, its PUT is refused
+	es-bulk --index-prefix "$p" --template-only --dry-run | jq -c '.version = 1' >"$d/t.json"
+	curl -sS --fail-with-body -o /dev/null -X PUT -H 'Content-Type: application/json' \
+		"$up/_index_template/es-bulk-$p" --data-binary @"$d/t.json"
+	sensor_indexes "$p" "$d" install
+	grep -q '"GET /_index_template/es-bulk-'"$p"' ' "$d/px/access.log"
+	grep -q '"PUT /_index_template/es-bulk-'"$p"' [^"]*" 403 ' "$d/px/access.log"
+	run --separate-stderr es-bulk --es-hosts "$PROXY_URL" --index-prefix "$p" --template-only
+	[ "$status" -eq 77 ]
+	[[ $stderr == *"not allowed to install the index template es-bulk-$p (403 security_exception: action is unauthorized"* ]]
 }

@@ -195,6 +195,22 @@ teardown() {
 	[ "$(comm -13 "$d/rec" "$d/sent" | wc -l)" -eq 0 ]
 }
 
+@test "kismet-tap live: a key of Kismet's read-only role is all it needs (polls and eventbus); admin routes refuse that key" {
+	local admin=0123456789ABCDEF0123456789ABCDEF
+	start_replay --start-offset 95 --speed 10 --admin-apikey "$admin"
+	d=$KR_DIR
+	# $KEY has the read-only role: refused where Kismet wants admin, unlike the admin key
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$KR_PORT/auth/apikey/list.json?KISMET=$KEY")" -eq 401 ]
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$KR_PORT/auth/apikey/list.json?KISMET=$admin")" -eq 200 ]
+	KISMET_APIKEY=$KEY start_tap "$d/out" "$d/err" --update-rate 0.5 --events NEW_DEVICE,ALERT,MESSAGE
+	WAIT_SECS=30 wait_for bash -c "jq -e -s 'map(select(.record_type == \"event\")) | length >= 3' '$d/out' >/dev/null 2>&1"
+	WAIT_SECS=30 wait_for bash -c "jq -e -s 'map(select(.record_type == \"device\")) | length >= 40' '$d/out' >/dev/null 2>&1"
+	stop_tap
+	cat "$d/err"
+	[ "$TAP_STATUS" -eq 0 ]
+	! grep -qi '401\|refused\|forbidden' "$d/err"
+}
+
 @test "kismet-tap live: Kismet restarts mid-run -> no gap and no duplicate device-state lines" {
 	start_replay --start-offset 95 --speed 5
 	d=$KR_DIR
