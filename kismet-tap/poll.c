@@ -1,12 +1,28 @@
 /*
  * poll.c - REST requests to Kismet (see poll.h).
  *
- * Facts from the recordings that shape this file: the JSON body is read
- * only with "Content-Type: application/json" exactly (anything else gets
- * the full, unfiltered device list with 200); the API key goes in the
- * KISMET cookie (Bearer does not work); a bad field pair gets a 400 whose
- * body is an error text followed by the full device array, so the body of
- * a non-200 answer is never parsed as devices.
+ * Facts from the recordings and Kismet's source that shape this file and
+ * sync.c (the request sequence built on it):
+ * - the JSON body is read only with "Content-Type: application/json"
+ *   exactly (anything else gets the full, unfiltered device list with 200);
+ *   the API key goes in the KISMET cookie (Bearer does not work);
+ * - a bad field pair gets a 400 whose body is an error text followed by the
+ *   full device array, so the body of a non-200 answer is never parsed as
+ *   devices; every field list is checked before it is sent (a malformed
+ *   pair kills Kismet on a websocket);
+ * - Kismet spends CPU per device object and field it serialises: fewer
+ *   objects and fewer fields each is what makes polling cheap;
+ * - the view's body "last_time" filters on the device's last_time with >=;
+ *   device times are packet times, lagging the server clock by seconds,
+ *   while mod_time is the server's whole second of the last change; a
+ *   device that only receives moves its counters and mod_time, not its
+ *   last_time, so no last_time filter finds it;
+ * - ?page=N&length=L pages the (filtered) view: {"data": [...],
+ *   "last_page": pages, "total_row": devices}; a page past the end is page
+ *   0 again, so paging stops at last_page;
+ * - POST /devices/multikey/devices.json {"devices": [keys], "fields": ...}
+ *   (read-only role) answers those devices in request order, unknown keys
+ *   skipped; one malformed key fails the whole request (500).
  */
 #include "poll.h"
 

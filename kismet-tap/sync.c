@@ -7,18 +7,28 @@
  *     last_time) and last_time >= base - margin, where base is the server
  *     time before the last complete cycle and margin covers the measured
  *     packet-time lag; paged, at most SYNC_PAGE_MAX devices an answer;
- *  2. sweep: while one runs, a few light pages (key, packets.total,
- *     mod_time) of the whole view, spread so that the whole view is read
- *     once per --resync: counters that move without a new last_time (a
- *     device that only receives) are found there;
- *  3. fetch: the devices whose (packets.total, mod_time) differ from the
- *     committed state, whole (project_fields()), through multikey in
- *     batches of at most SYNC_PAGE_MAX keys, each to tap_device_text();
+ *  2. sweep: while one runs, a few light pages (key, packets.total) of the
+ *     whole view, spread so that the whole view is read once per --resync:
+ *     counters that move without a new last_time (a device that only
+ *     receives) are found there, and so is a change whose packet time lagged
+ *     beyond the margin;
+ *  3. fetch: the devices whose packets.total (or, in a fast scan, mod_time)
+ *     differs from the committed state, whole (project_fields()), through
+ *     multikey in batches of at most SYNC_PAGE_MAX keys, each to
+ *     tap_device_text();
  *  4. commit: only when every request succeeded are the scanned states
  *     stored and base moved to now.  A failure (Kismet down, restarted
  *     between two requests) commits nothing and restarts the sweep, so the
  *     next cycle asks again from the same base.
  * The first cycle (first full sync) is a sweep of every page at once.
+ *
+ * The margin: a device's packet time p is floor(m - lag) for a packet
+ * handled at server time m > base, so p >= base - ceil(lag), and a sample
+ * mod_time - last_time is at most ceil(lag).  The margin is the 99th
+ * percentile of the samples of the last one to two minutes, plus one: a
+ * percentile, because a device that received (mod_time moved, last_time
+ * not) right after it sent gives a sample larger than any lag; what a lag
+ * beyond the margin hides from the fast scan the sweep still finds.
  */
 #include "sync.h"
 
@@ -33,14 +43,13 @@
 static const char VIEW[] = "/devices/views/all/devices.json";
 static const char MULTIKEY[] = "/devices/multikey/devices.json";
 
-#define LAG_WINDOW 60		/* s of server time per lag window */
+#define LAG_WINDOW 60		/* s of server time per lag histogram */
 #define SWEEP_MIN_LEN 500	/* devices a sweep page asks for at least */
 
 int
 sync_init(struct sync *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->lag_cur = s->lag_prev = -1;
 	return lightmap_init(&s->lm);
 }
 
@@ -52,15 +61,18 @@ sync_free(struct sync *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* The light field list, renamed short; checked like every list sent. */
+/* The light field list, renamed short; checked like every list sent.
+ * Fast scans: key, packets.total, mod_time, last_time; sweeps: key and
+ * packets.total. */
 static json_t *
-light_fields(int with_last, const char **why)
+light_fields(int fast, const char **why)
 {
-	json_t *a = json_pack("[[ss][ss][ss]]", "kismet.device.base.key", "k",
-	    "kismet.device.base.packets.total", "p", "kismet.device.base.mod_time", "m");
+	json_t *a = json_pack("[[ss][ss]]", "kismet.device.base.key", "k",
+	    "kismet.device.base.packets.total", "p");
 
-	if (a && with_last &&
-	    json_array_append_new(a, json_pack("[ss]", "kismet.device.base.last_time", "l")) < 0) {
+	if (a && fast &&
+	    (json_array_append_new(a, json_pack("[ss]", "kismet.device.base.mod_time", "m")) < 0 ||
+	    json_array_append_new(a, json_pack("[ss]", "kismet.device.base.last_time", "l")) < 0)) {
 		json_decref(a);
 		a = NULL;
 	}
@@ -96,12 +108,18 @@ key_ok(const char *k)
 int64_t
 sync_margin(const struct sync *s, const struct config *cfg)
 {
-	int64_t lag = s->lag_cur > s->lag_prev ? s->lag_cur : s->lag_prev;
+	uint64_t n = (uint64_t)s->lag_n[0] + s->lag_n[1], want, sum = 0;
 	int64_t cap = (int64_t)cfg->overlap, m;
 
-	if (lag < 0)
+	if (n == 0)
 		return cap;	/* nothing measured yet: the fixed overlap */
-	m = lag + 1;		/* whole seconds on both sides */
+	want = (n * 99 + 99) / 100;
+	for (m = 0; m < SYNC_LAG_BINS - 1; m++) {
+		sum += (uint64_t)s->lag_hist[0][m] + s->lag_hist[1][m];
+		if (sum >= want)
+			break;
+	}
+	m += 1;			/* one second of safety */
 	if (m < 2)
 		m = 2;
 	return m > cap ? cap : m;
@@ -110,8 +128,8 @@ sync_margin(const struct sync *s, const struct config *cfg)
 static void
 lag_sample(struct sync *s, int64_t lag)
 {
-	if (lag > s->lag_cur)
-		s->lag_cur = lag;
+	s->lag_hist[0][lag < SYNC_LAG_BINS - 1 ? lag : SYNC_LAG_BINS - 1]++;
+	s->lag_n[0]++;
 }
 
 static int
@@ -141,8 +159,8 @@ light_entry(struct sync *s, struct tap *t, const json_t *e, int fast)
 {
 	const char *key = json_string_value(json_object_get(e, "k"));
 	json_int_t pk = json_integer_value(json_object_get(e, "p"));
-	json_int_t m = json_integer_value(json_object_get(e, "m"));
-	json_t *lv = json_object_get(e, "l");
+	json_t *mv = json_object_get(e, "m"), *lv = json_object_get(e, "l");
+	json_int_t m = json_integer_value(mv);
 	struct light *l;
 
 	t->st.scanned++;
@@ -163,8 +181,15 @@ light_entry(struct sync *s, struct tap *t, const json_t *e, int fast)
 			lag_sample(s, (int64_t)(m - lt));
 		l->last_time = (uint32_t)lt;
 	}
-	if (l->known && l->packets == (uint32_t)(uint64_t)pk && l->mod_time == (uint32_t)(uint64_t)m)
-		return 0;
+	if (l->known && l->packets == (uint32_t)(uint64_t)pk) {
+		/* a sweep does not ask for mod_time: 0 until a fast scan saw it */
+		if (!json_is_integer(mv) || l->mod_time == (uint32_t)(uint64_t)m)
+			return 0;
+		if (l->mod_time == 0) {
+			l->mod_time = (uint32_t)(uint64_t)m;
+			return 0;
+		}
+	}
 	if (l->pend == s->cycle)
 		return 0;
 	l->pend = s->cycle;
@@ -320,8 +345,10 @@ sync_cycle(struct sync *s, struct poller *p, struct tap *t, const struct config 
 		s->cycle = 1;
 	s->npend = 0;
 	if (now - s->lag_window >= LAG_WINDOW) {
-		s->lag_prev = s->lag_cur;
-		s->lag_cur = -1;
+		memcpy(s->lag_hist[1], s->lag_hist[0], sizeof(s->lag_hist[0]));
+		memset(s->lag_hist[0], 0, sizeof(s->lag_hist[0]));
+		s->lag_n[1] = s->lag_n[0];
+		s->lag_n[0] = 0;
 		s->lag_window = now;
 	}
 	if (!s->synced) {

@@ -16,6 +16,7 @@
 
 /* At most this many devices in one answer after the first full sync. */
 #define SYNC_PAGE_MAX 5000
+#define SYNC_LAG_BINS 64
 
 struct sync_pend {
 	char key[48];
@@ -27,9 +28,12 @@ struct sync {
 	int synced;		/* the first full sync is done */
 	uint32_t cycle;		/* id of the current cycle (pend marker) */
 	int64_t base;		/* server time before the last complete cycle */
-	/* packet-time lag (mod_time - last_time of devices that just moved), the
-	 * largest of two 60 s windows of server time; -1 = no sample */
-	int64_t lag_cur, lag_prev, lag_window;
+	/* packet-time lag (mod_time - last_time of devices whose last_time just
+	 * moved, whole seconds, 63 = 63 or more): histograms of the current and
+	 * the previous 60 s of server time */
+	uint32_t lag_hist[2][SYNC_LAG_BINS];
+	uint32_t lag_n[2];
+	int64_t lag_window;	/* server time the current histogram began */
 	/* the sweep: the whole view in light pages, spread over --resync */
 	int sweeping;
 	int64_t sweep_start;	/* local ms the current/last sweep began, 0 = due */
