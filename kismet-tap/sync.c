@@ -7,15 +7,14 @@
  *     last_time) and last_time >= base - margin, where base is the server
  *     time before the last complete cycle and margin covers the measured
  *     packet-time lag; paged, at most SYNC_PAGE_MAX devices an answer;
- *  2. sweep: while one runs, a few light pages (key, packets.total) of the
- *     whole view, spread so that the whole view is read once per --resync:
- *     counters that move without a new last_time (a device that only
- *     receives) are found there, and so is a change whose packet time lagged
- *     beyond the margin;
- *  3. fetch: the devices whose packets.total (or, in a fast scan, mod_time)
- *     differs from the committed state, whole (project_fields()), through
- *     multikey in batches of at most SYNC_PAGE_MAX keys, each to
- *     tap_device_text();
+ *  2. sweep: while one runs, a few light pages (key, packets.total,
+ *     mod_time) of the whole view, spread so that the whole view is read
+ *     once per --resync: counters that move without a new last_time (a
+ *     device that only receives) are found there, and so is a change whose
+ *     packet time lagged beyond the margin;
+ *  3. fetch: the devices whose packets.total or mod_time differs from the
+ *     committed state, whole (project_fields()), through multikey in
+ *     batches of at most SYNC_PAGE_MAX keys, each to tap_device_text();
  *  4. commit: only when every request succeeded are the scanned states
  *     stored and base moved to now.  A failure (Kismet down, restarted
  *     between two requests) commits nothing and restarts the sweep, so the
@@ -62,17 +61,17 @@ sync_free(struct sync *s)
 }
 
 /* The light field list, renamed short; checked like every list sent.
- * Fast scans: key, packets.total, mod_time, last_time; sweeps: key and
- * packets.total. */
+ * Sweeps: key, packets.total, mod_time (the recordings hold device states
+ * whose last_time moved while packets.total did not: the packet count alone
+ * is not enough); fast scans also last_time, for the lag. */
 static json_t *
 light_fields(int fast, const char **why)
 {
-	json_t *a = json_pack("[[ss][ss]]", "kismet.device.base.key", "k",
-	    "kismet.device.base.packets.total", "p");
+	json_t *a = json_pack("[[ss][ss][ss]]", "kismet.device.base.key", "k",
+	    "kismet.device.base.packets.total", "p", "kismet.device.base.mod_time", "m");
 
 	if (a && fast &&
-	    (json_array_append_new(a, json_pack("[ss]", "kismet.device.base.mod_time", "m")) < 0 ||
-	    json_array_append_new(a, json_pack("[ss]", "kismet.device.base.last_time", "l")) < 0)) {
+	    json_array_append_new(a, json_pack("[ss]", "kismet.device.base.last_time", "l")) < 0) {
 		json_decref(a);
 		a = NULL;
 	}
@@ -181,15 +180,9 @@ light_entry(struct sync *s, struct tap *t, const json_t *e, int fast)
 			lag_sample(s, (int64_t)(m - lt));
 		l->last_time = (uint32_t)lt;
 	}
-	if (l->known && l->packets == (uint32_t)(uint64_t)pk) {
-		/* a sweep does not ask for mod_time: 0 until a fast scan saw it */
-		if (!json_is_integer(mv) || l->mod_time == (uint32_t)(uint64_t)m)
-			return 0;
-		if (l->mod_time == 0) {
-			l->mod_time = (uint32_t)(uint64_t)m;
-			return 0;
-		}
-	}
+	if (l->known && l->packets == (uint32_t)(uint64_t)pk && json_is_integer(mv) &&
+	    l->mod_time == (uint32_t)(uint64_t)m)
+		return 0;
 	if (l->pend == s->cycle)
 		return 0;
 	l->pend = s->cycle;
