@@ -62,22 +62,22 @@ teardown() {
 	d=$KR_DIR
 	start_tap "$d/out" "$d/err" --update-rate 1 --resync 0 -v
 	WAIT_SECS=20 wait_for bash -c "[ \$(wc -l <'$d/out') -ge 1000 ]"
-	sleep 7
+	sleep 3.5
 	ctl clock '{"freeze": true}'
-	sleep 2.5
+	sleep 2
 	stop_tap
 	[ "$TAP_STATUS" -eq 0 ]
 	# the changes came through the light scan + multikey, never a sweep
 	! grep -q 'sweep page' "$d/err"
 	grep -q 'lag margin 5 s' "$d/err"
-	[ "$(get stats | jq .changes)" -ge 800 ]
+	[ "$(get stats | jq .changes)" -ge 500 ]
 	n=$(missed "$d/out")
 	echo "missed: $n"
 	[ "$n" -eq 0 ]
 	[ "$(dups "$d/out")" -eq 0 ]
 	# the stats line: requests, devices received and written
 	grep '"kismet-tap":"stats"' "$d/err" | tail -1 |
-		jq -e '.requests > .polls and .scanned > 0 and .devices_in >= .devices_out and .devices_out >= 1500'
+		jq -e '.requests > .polls and .scanned > 0 and .devices_in >= .devices_out and .devices_out >= 1300'
 }
 
 @test "kismet-tap live: counters that move without a new last_time reach the output through the sweep" {
@@ -85,13 +85,13 @@ teardown() {
 	d=$KR_DIR
 	start_tap "$d/out" "$d/err" --update-rate 0.5 --resync 2 -v
 	WAIT_SECS=20 wait_for bash -c "[ \$(wc -l <'$d/out') -ge 1000 ]"
-	sleep 5
+	sleep 3
 	ctl clock '{"freeze": true}'
 	sleep 3
 	stop_tap
 	[ "$TAP_STATUS" -eq 0 ]
 	grep -q 'sweep page' "$d/err"
-	[ "$(get stats | jq .rx_only_changes)" -ge 120 ]
+	[ "$(get stats | jq .rx_only_changes)" -ge 80 ]
 	n=$(missed "$d/out")
 	echo "missed: $n"
 	[ "$n" -eq 0 ]
@@ -99,13 +99,14 @@ teardown() {
 }
 
 @test "kismet-tap live with 50,000 devices: no answer holds more than 5,000 devices, nothing missed" {
-	start_replay --synthetic 50000 --synthetic-changes 200 --synthetic-lag 3 --synthetic-rx-only 10
+	# (counter-only changes: the test above; here the sweep runs for its page size)
+	start_replay --synthetic 50000 --synthetic-changes 200 --synthetic-lag 3
 	d=$KR_DIR
-	start_tap "$d/out" "$d/err" --update-rate 1 --resync 5
+	start_tap "$d/out" "$d/err" --update-rate 1 --resync 4
 	WAIT_SECS=60 wait_for bash -c "[ \$(wc -l <'$d/out') -ge 50000 ]"
-	sleep 4
+	sleep 2.5
 	ctl clock '{"freeze": true}'
-	sleep 6
+	sleep 2.5
 	stop_tap
 	[ "$TAP_STATUS" -eq 0 ]
 	get stats | tee /dev/stderr | jq -e '.largest <= 5000 and .largest >= 1000 and .objects >= 50000'
@@ -123,7 +124,7 @@ teardown() {
 	ctl fault '{"restart_on": "/devices/multikey/", "down": 1}'
 	WAIT_SECS=20 wait_for grep -q 'reachable again' "$d/err"
 	[ "$(get state | jq .restarted_at)" != null ]
-	sleep 3
+	sleep 1
 	ctl clock '{"freeze": true}'
 	sleep 3
 	stop_tap
@@ -133,6 +134,6 @@ teardown() {
 	n=$(missed "$d/out")
 	echo "missed: $n"
 	[ "$n" -eq 0 ]
-	[ "$(jq 'length' "$d/final.json")" -ge 200 ]
+	[ "$(jq 'length' "$d/final.json")" -ge 100 ]
 	[ "$(dups "$d/out")" -eq 0 ]
 }
