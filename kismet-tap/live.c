@@ -4,13 +4,14 @@
  * The live loop is single-threaded: lws_service() runs the eventbus
  * websocket and three timers (lws sul): the device poll, a 100 ms tick
  * (stdout queue, signals, SIGUSR1 stats) and the eventbus reconnect.  A
- * poll is a short blocking libcurl request (GET /system/timestamp.json,
- * then the device POST); the websocket waits meanwhile.
+ * poll is a few short blocking libcurl requests (GET /system/timestamp.json,
+ * then sync.c's cycle: light scans, then the changed devices whole); the
+ * websocket waits meanwhile.
  *
- * Each poll asks for last_time >= (server time before the previous poll -
- * overlap); de-duplication drops what was already emitted.  The server
- * time survives a Kismet restart, so after reconnecting the first poll
- * catches up from it: no gap, no duplicate.
+ * --once is one request for every device (or --since's window) whole.
+ * The server time survives a Kismet restart, so after reconnecting the
+ * first cycle catches up from the last complete one: no gap, no duplicate
+ * (de-duplication drops what was already emitted).
  */
 #include "live.h"
 
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "poll.h"
 #include "sig.h"
+#include "sync.h"
 #include "timefmt.h"
 
 struct live {
@@ -36,8 +38,7 @@ struct live {
 	struct eventbus *mon;		/* --monitor-ws */
 	lws_sorted_usec_list_t sul_poll, sul_tick;
 	struct backoff_state bo;
-	int64_t server_time;	/* s, taken before the last good poll; 0 = none */
-	int64_t last_full;	/* server time of the last full poll */
+	struct sync sync;	/* live: the light-scan state */
 	int have_sensor;
 	int down;		/* REST state, for one log line per change */
 	int ever_up;
@@ -93,38 +94,41 @@ on_device(void *arg, const char *json, size_t len)
 	return tap_device_text(L->t, json, len, "poll");
 }
 
-/* One poll; POLL_* */
+/* --once: one request, every device of the --since window whole; POLL_* */
 static int
 poll_once(struct live *L)
 {
-	int64_t now = 0, since;
+	int64_t now = 0, since = 0;
 	int rc;
 
 	if (!L->have_sensor && (rc = fetch_sensor(L)) != POLL_OK)
 		return rc;
 	if ((rc = server_now(L, &now)) != POLL_OK)
 		return rc;
-	if (L->server_time > 0 && L->cfg->resync > 0 &&
-	    now - L->last_full >= (int64_t)L->cfg->resync)
-		/* resync: counters can move without a new last_time (a reason of its
-		 * own, apart from the final else) */
-		since = 0;	/* NOLINT(bugprone-branch-clone) */
-	else if (L->server_time > 0)
-		since = L->server_time - (int64_t)L->cfg->overlap;
-	else if (L->cfg->since > 0)
+	if (L->cfg->since > 0) {
 		since = now - (int64_t)L->cfg->since;
-	else
-		since = 0;
-	if (since < 1 && L->server_time == 0 && L->cfg->since > 0)
-		since = 1;
+		if (since < 1)
+			since = 1;
+	}
 	log_debug("poll: devices with last_time >= %lld", (long long)since);
 	rc = poller_devices(&L->p, since, on_device, L);
 	L->t->st.polls++;
-	if (rc == POLL_OK) {
-		if (since <= 0)
-			L->last_full = now;
-		L->server_time = now;
-	}
+	return rc;
+}
+
+/* live: one cycle of sync.c; POLL_* */
+static int
+poll_cycle(struct live *L)
+{
+	int64_t now = 0;
+	int rc;
+
+	if (!L->have_sensor && (rc = fetch_sensor(L)) != POLL_OK)
+		return rc;
+	if ((rc = server_now(L, &now)) != POLL_OK)
+		return rc;
+	rc = sync_cycle(&L->sync, &L->p, L->t, L->cfg, now);
+	L->t->st.polls++;
 	return rc;
 }
 
@@ -227,7 +231,7 @@ poll_cb(lws_sorted_usec_list_t *sul)
 		return;
 	}
 	L->paused = 0;
-	after_poll(L, poll_once(L));
+	after_poll(L, poll_cycle(L));
 	if (!L->stop && L->eb == NULL && L->ever_up && L->cfg->n_events > 0) {
 		L->eb = eventbus_new(L->ctx, L->cfg, on_event, L,
 		    (unsigned long long *)&L->t->st.reconnects);
@@ -317,13 +321,17 @@ live_run(struct tap *t, const struct config *cfg)
 	L.cfg = cfg;
 	L.rc = KES_EXIT_OK;
 	backoff_state_init(&L.bo, &tap_reconnect);
-	if (poller_init(&L.p, cfg) < 0) {
+	if (poller_init(&L.p, cfg) < 0 || sync_init(&L.sync) < 0) {
+		log_err("out of memory");
 		poller_free(&L.p);
+		sync_free(&L.sync);
 		return KES_EXIT_SOFTWARE;
 	}
+	L.p.requests = &t->st.requests;
 	if ((L.ctx = make_context(cfg)) == NULL) {
 		log_err("libwebsockets: cannot create a context");
 		poller_free(&L.p);
+		sync_free(&L.sync);
 		return KES_EXIT_SOFTWARE;
 	}
 	lws_sul_schedule(L.ctx, 0, &L.sul_poll, poll_cb, 1);
@@ -349,6 +357,7 @@ live_run(struct tap *t, const struct config *cfg)
 	eventbus_free(L.eb);
 	eventbus_free(L.mon);
 	poller_free(&L.p);
+	sync_free(&L.sync);
 	if (final_drain(&t->out) < 0 && L.rc == KES_EXIT_OK)
 		L.rc = t->out.failed ? KES_EXIT_IOERR : KES_EXIT_TEMPFAIL;
 	return L.rc;
@@ -368,6 +377,7 @@ live_once(struct tap *t, const struct config *cfg)
 		poller_free(&L.p);
 		return KES_EXIT_SOFTWARE;
 	}
+	L.p.requests = &t->st.requests;
 	for (tries = 0; tries < 3 && !sig_stop; tries++) {
 		if (tries > 0) {
 			int64_t us = backoff_next_ms(&L.bo) * 1000;

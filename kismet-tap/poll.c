@@ -1,12 +1,28 @@
 /*
  * poll.c - REST requests to Kismet (see poll.h).
  *
- * Facts from the recordings that shape this file: the JSON body is read
- * only with "Content-Type: application/json" exactly (anything else gets
- * the full, unfiltered device list with 200); the API key goes in the
- * KISMET cookie (Bearer does not work); a bad field pair gets a 400 whose
- * body is an error text followed by the full device array, so the body of
- * a non-200 answer is never parsed as devices.
+ * Facts from the recordings and Kismet's source that shape this file and
+ * sync.c (the request sequence built on it):
+ * - the JSON body is read only with "Content-Type: application/json"
+ *   exactly (anything else gets the full, unfiltered device list with 200);
+ *   the API key goes in the KISMET cookie (Bearer does not work);
+ * - a bad field pair gets a 400 whose body is an error text followed by the
+ *   full device array, so the body of a non-200 answer is never parsed as
+ *   devices; every field list is checked before it is sent (a malformed
+ *   pair kills Kismet on a websocket);
+ * - Kismet spends CPU per device object and field it serialises: fewer
+ *   objects and fewer fields each is what makes polling cheap;
+ * - the view's body "last_time" filters on the device's last_time with >=;
+ *   device times are packet times, lagging the server clock by seconds,
+ *   while mod_time is the server's whole second of the last change; a
+ *   device that only receives moves its counters and mod_time, not its
+ *   last_time, so no last_time filter finds it;
+ * - ?page=N&length=L pages the (filtered) view: {"data": [...],
+ *   "last_page": pages, "total_row": devices}; a page past the end is page
+ *   0 again, so paging stops at last_page;
+ * - POST /devices/multikey/devices.json {"devices": [keys], "fields": ...}
+ *   (read-only role) answers those devices in request order, unknown keys
+ *   skipped; one malformed key fails the whole request (500).
  */
 #include "poll.h"
 
@@ -140,6 +156,8 @@ poller_get_json(struct poller *p, const char *path, json_t **out)
 	p->errbuf[0] = '\0';
 	http_buf_init(&b, (size_t)16 * 1024 * 1024);
 	set_url(p, path);
+	if (p->requests)
+		(*p->requests)++;
 	curl_easy_setopt(p->h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(p->h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(p->h, CURLOPT_WRITEFUNCTION, http_buf_write);
@@ -250,56 +268,101 @@ split_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 int
-poller_devices(struct poller *p, int64_t last_time, poll_elem_fn fn, void *arg)
+poller_add_fields(struct poller *p, json_t *body)
 {
-	static const char path[] = "/devices/views/all/devices.json";
-	struct splitter s;
-	json_t *body, *fields = NULL;
 	const char *why = NULL;
-	char *text;
-	CURLcode cc;
-	int rc;
+	json_t *fields;
 
+	if (p->cfg->raw)
+		return POLL_OK;
 	/* Only well-formed field specs are ever sent. */
-	body = json_object();
-	if (!p->cfg->raw) {
-		fields = project_fields(tap_record_flags(p->cfg));
-		if (fields == NULL || project_fields_check(fields, &why) < 0) {
-			snprintf(p->why, sizeof(p->why), "internal: field list rejected: %s",
-			    why ? why : "out of memory");
-			json_decref(fields);
-			json_decref(body);
-			return POLL_DOWN;
-		}
-		json_object_set_new(body, "fields", fields);
-	}
-	if (last_time > 0)
-		json_object_set_new(body, "last_time", json_integer((json_int_t)last_time));
-	text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (text == NULL) {
-		snprintf(p->why, sizeof(p->why), "out of memory");
+	fields = project_fields(tap_record_flags(p->cfg));
+	if (fields == NULL || project_fields_check(fields, &why) < 0) {
+		snprintf(p->why, sizeof(p->why), "internal: field list rejected: %s",
+		    why ? why : "out of memory");
+		json_decref(fields);
 		return POLL_DOWN;
 	}
+	json_object_set_new(body, "fields", fields);
+	return POLL_OK;
+}
 
-	memset(&s, 0, sizeof(s));
-	s.p = p;
-	s.fn = fn;
-	s.arg = arg;
-	s.max = (size_t)p->cfg->max_response;
+/* Set up a JSON POST of body to path; the text is the caller's to free. */
+static char *
+post_setup(struct poller *p, const char *path, const json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	if (text == NULL) {
+		snprintf(p->why, sizeof(p->why), "out of memory");
+		return NULL;
+	}
 	p->errbuf[0] = '\0';
 	set_url(p, path);
 	curl_easy_setopt(p->h, CURLOPT_POST, 1L);
 	curl_easy_setopt(p->h, CURLOPT_POSTFIELDS, text);
 	curl_easy_setopt(p->h, CURLOPT_POSTFIELDSIZE, (long)strlen(text));
 	curl_easy_setopt(p->h, CURLOPT_HTTPHEADER, p->json_hdrs);
-	curl_easy_setopt(p->h, CURLOPT_WRITEFUNCTION, split_write);
-	curl_easy_setopt(p->h, CURLOPT_WRITEDATA, &s);
-	log_trace("POST %s %s", path, text);
-	cc = curl_easy_perform(p->h);
+	if (p->requests)
+		(*p->requests)++;
+	log_trace("POST %s %.300s%s", path, text, strlen(text) > 300 ? "..." : "");
+	return text;
+}
+
+static void
+post_done(struct poller *p, char *text)
+{
 	curl_easy_setopt(p->h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(p->h, CURLOPT_POSTFIELDS, NULL);
 	free(text);
+}
+
+int
+poller_post_json(struct poller *p, const char *path, const json_t *body, json_t **out)
+{
+	struct http_buf b;
+	json_error_t err;
+	char *text;
+	int rc;
+
+	*out = NULL;
+	if ((text = post_setup(p, path, body)) == NULL)
+		return POLL_DOWN;
+	http_buf_init(&b, (size_t)64 * 1024 * 1024);
+	curl_easy_setopt(p->h, CURLOPT_WRITEFUNCTION, http_buf_write);
+	curl_easy_setopt(p->h, CURLOPT_WRITEDATA, &b);
+	rc = classify(p, curl_easy_perform(p->h), path, b.data ? b.data : "", b.len);
+	post_done(p, text);
+	if (rc == POLL_OK &&
+	    (b.truncated || (*out = json_loadb(b.data ? b.data : "", b.len, 0, &err)) == NULL)) {
+		snprintf(p->why, sizeof(p->why), "%s: invalid JSON answer: %s", path,
+		    b.truncated ? "too large" : err.text);
+		rc = POLL_DOWN;
+	}
+	http_buf_free(&b);
+	return rc;
+}
+
+int
+poller_post_devices(struct poller *p, const char *path, const json_t *body,
+    poll_elem_fn fn, void *arg)
+{
+	struct splitter s;
+	char *text;
+	CURLcode cc;
+	int rc;
+
+	if ((text = post_setup(p, path, body)) == NULL)
+		return POLL_DOWN;
+	memset(&s, 0, sizeof(s));
+	s.p = p;
+	s.fn = fn;
+	s.arg = arg;
+	s.max = (size_t)p->cfg->max_response;
+	curl_easy_setopt(p->h, CURLOPT_WRITEFUNCTION, split_write);
+	curl_easy_setopt(p->h, CURLOPT_WRITEDATA, &s);
+	cc = curl_easy_perform(p->h);
+	post_done(p, text);
 	if (s.stop) {
 		rc = POLL_STOP;
 	} else if (s.bad) {
@@ -313,5 +376,24 @@ poller_devices(struct poller *p, int64_t last_time, poll_elem_fn fn, void *arg)
 		}
 	}
 	free(s.buf);
+	return rc;
+}
+
+int
+poller_devices(struct poller *p, int64_t last_time, poll_elem_fn fn, void *arg)
+{
+	json_t *body = json_object();
+	int rc;
+
+	if (body == NULL) {
+		snprintf(p->why, sizeof(p->why), "out of memory");
+		return POLL_DOWN;
+	}
+	if ((rc = poller_add_fields(p, body)) == POLL_OK) {
+		if (last_time > 0)
+			json_object_set_new(body, "last_time", json_integer((json_int_t)last_time));
+		rc = poller_post_devices(p, "/devices/views/all/devices.json", body, fn, arg);
+	}
+	json_decref(body);
 	return rc;
 }

@@ -1,9 +1,10 @@
 /*
  * poll.h - Kismet's REST API through libcurl: small JSON GETs
- * (/system/status.json, /system/timestamp.json) and the device poll
- * (POST /devices/views/all/devices.json), whose array is split into
- * elements as it arrives so that memory holds one device at a time.
- * One short blocking request at a time (called from the event loop).
+ * (/system/status.json, /system/timestamp.json), small JSON POSTs read
+ * whole (the light scans of sync.c), and device lists (the view, multikey)
+ * whose array is split into elements as it arrives so that memory holds
+ * one device at a time.  One short blocking request at a time (called from
+ * the event loop).
  */
 #ifndef TAP_POLL_H
 #define TAP_POLL_H
@@ -33,14 +34,25 @@ struct poller {
 	char errbuf[CURL_ERROR_SIZE];
 	char why[256];		/* reason of the last failure (no secrets) */
 	long status;		/* HTTP status of the last request */
+	uint64_t *requests;	/* if set: counts every request sent */
 };
 
 int poller_init(struct poller *p, const struct config *cfg);
 void poller_free(struct poller *p);
 /* GET path (e.g. "/system/status.json") into *out. */
 int poller_get_json(struct poller *p, const char *path, json_t **out);
-/* POST the device query; each element of the answer goes to fn.
+/* POST body (JSON, Content-Type application/json) to path; the answer,
+ * parsed whole, into *out. */
+int poller_post_json(struct poller *p, const char *path, const json_t *body, json_t **out);
+/* POST body to path; each element of the array answer goes to fn. */
+int poller_post_devices(struct poller *p, const char *path, const json_t *body,
+    poll_elem_fn fn, void *arg);
+/* The device query with the record's fields (project_fields(), checked;
+ * none with --raw) on the view; each element of the answer goes to fn.
  * last_time <= 0 asks for every device. */
 int poller_devices(struct poller *p, int64_t last_time, poll_elem_fn fn, void *arg);
+/* The checked record field list into body (nothing with --raw); POLL_DOWN
+ * with p->why if the list is rejected. */
+int poller_add_fields(struct poller *p, json_t *body);
 
 #endif

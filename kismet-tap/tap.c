@@ -195,12 +195,14 @@ tap_print_stats(const struct tap *t, const char *when)
 {
 	fprintf(stderr, "{\"kismet-tap\":\"stats\",\"when\":\"%s\",\"devices_in\":%llu,"
 	    "\"devices_out\":%llu,\"unchanged\":%llu,\"events_in\":%llu,\"events_out\":%llu,"
-	    "\"bad\":%llu,\"polls\":%llu,\"poll_errors\":%llu,\"reconnects\":%llu,"
+	    "\"bad\":%llu,\"polls\":%llu,\"requests\":%llu,\"scanned\":%llu,"
+	    "\"poll_errors\":%llu,\"reconnects\":%llu,"
 	    "\"devices_tracked\":%zu,\"records\":%llu,\"bytes\":%llu,\"queued_bytes\":%zu}\n",
 	    when, (unsigned long long)t->st.devices_in, (unsigned long long)t->st.devices_out,
 	    (unsigned long long)t->st.unchanged, (unsigned long long)t->st.events_in,
 	    (unsigned long long)t->st.events_out, (unsigned long long)t->st.bad,
-	    (unsigned long long)t->st.polls, (unsigned long long)t->st.poll_errors,
+	    (unsigned long long)t->st.polls, (unsigned long long)t->st.requests,
+	    (unsigned long long)t->st.scanned, (unsigned long long)t->st.poll_errors,
 	    (unsigned long long)t->st.reconnects, dedup_count(&t->dd),
 	    (unsigned long long)t->out.records, (unsigned long long)t->out.bytes,
 	    output_pending(&t->out));

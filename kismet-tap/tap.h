@@ -16,12 +16,14 @@
 #include "output.h"
 
 struct tap_stats {
-	uint64_t devices_in;	/* device objects read */
+	uint64_t devices_in;	/* whole device objects read ("received") */
 	uint64_t devices_out;	/* device records written */
 	uint64_t unchanged;	/* skipped: same last_time and packets */
 	uint64_t events_in, events_out;
 	uint64_t bad;		/* unparsable or MAC-less, skipped */
 	uint64_t polls, poll_errors, reconnects;
+	uint64_t requests;	/* REST requests sent to Kismet */
+	uint64_t scanned;	/* light-scan entries read (key, counters, times) */
 };
 
 struct tap {

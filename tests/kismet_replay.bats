@@ -453,3 +453,69 @@ code() { curl -sS -o /dev/null -w '%{http_code}' "$@"; }
 	# duplicate keys are really there: 2300 members in the text
 	[ "$(echo "${lines[0]}" | grep -o '"kismet.device.base.packets.rrd": {' | wc -l)" -eq 300 ]
 }
+
+@test "multikey (Kismet 2025-09-R1's multikey_endp_handler): request order, unknown keys skipped, a bad key fails all" {
+	start_replay --start-time $NOW_FINAL --freeze
+	k1=$(jq -r '.[3]."kismet.device.base.key"' "$FINAL/devices_views_all.json")
+	k2=$(jq -r '.[0]."kismet.device.base.key"' "$FINAL/devices_views_all.json")
+	# the same objects as the view, in request order; an unknown (well-formed) key is skipped;
+	# hex case does not matter (Kismet compares keys as numbers)
+	lk2=$(tr 'A-F' 'a-f' <<<"$k2")
+	kpost -d "{\"devices\":[\"$k1\",\"0000000000000000_1\",\"$lk2\"]}" "$KR_URL/devices/multikey/devices.json" >"$KR_DIR/mk.json"
+	jq -e --slurpfile v "$FINAL/devices_views_all.json" '. == [$v[0][3], $v[0][0]]' "$KR_DIR/mk.json"
+	# fields as everywhere
+	run kpost -d "{\"devices\":[\"$k1\"],\"fields\":[[\"kismet.device.base.macaddr\",\"mac\"],\"kismet.device.base.packets.total\"]}" \
+		"$KR_URL/devices/multikey/devices.json"
+	jq -e --slurpfile v "$FINAL/devices_views_all.json" \
+		'. == [{mac: $v[0][3]."kismet.device.base.macaddr", "kismet.device.base.packets.total": $v[0][3]."kismet.device.base.packets.total"}]' <<<"$output"
+	# a malformed key, a missing list: 500 with Kismet's runtime_error text; POST only
+	[ "$(code -H "Cookie: KISMET=$KEY" -H 'Content-Type: application/json' -d "{\"devices\":[\"$k1\",\"AA:BB\"]}" "$KR_URL/devices/multikey/devices.json")" = 500 ]
+	kpost -d '{"devices":["AA:BB"]}' "$KR_URL/devices/multikey/devices.json" | grep -q "Invalid device key 'AA:BB' in 'devices' list"
+	kpost -d '{"fields":["kismet.device.base.key"]}' "$KR_URL/devices/multikey/devices.json" | grep -q "Missing 'devices' key"
+	[ "$(code -H "Cookie: KISMET=$KEY" "$KR_URL/devices/multikey/devices.json")" = 405 ]
+	[ "$(code "$KR_URL/devices/multikey/devices.json" -d '{}')" = 401 ]
+}
+
+@test "synthetic mode: N devices; packet times lag the server clock by 0..L s; rx-only changes move counters, not last_time" {
+	start_replay --synthetic 500 --synthetic-changes 200 --synthetic-lag 4 --synthetic-rx-only 50
+	sleep 2
+	curl -sS "$KR_URL/_replay/synthetic/journal" >"$KR_DIR/j1"
+	curl -sS -XPOST -d '{"freeze": true}' "$KR_URL/_replay/clock" >/dev/null
+	sleep 0.2
+	now=$(curl -sS "$KR_URL/_replay/state" | jq .virtual_time)
+	# every device answers like a recorded one, under its own key and MAC
+	kpost -d '{"fields":["kismet.device.base.key","kismet.device.base.macaddr","kismet.device.base.last_time","kismet.device.base.mod_time","kismet.device.base.packets.total","kismet.device.base.packets.rx_total","kismet.device.base.packets.tx_total"]}' \
+		"$KR_URL/devices/views/all/devices.json" >"$KR_DIR/all.json"
+	jq -e 'length == 500 and (map(."kismet.device.base.key") | unique | length) == 500
+		and (map(."kismet.device.base.macaddr") | unique | length) == 500
+		and all(.[]; ."kismet.device.base.packets.total" == ."kismet.device.base.packets.rx_total" + ."kismet.device.base.packets.tx_total")' "$KR_DIR/all.json"
+	# changes happened at the configured rates (virtual time ~2 s)
+	jq -e 'map(select(.[3] == "tx")) | length >= 200' "$KR_DIR/j1"
+	jq -e 'map(select(.[3] == "rx")) | length >= 40' "$KR_DIR/j1"
+	# a device whose last change (a new packet) was in the last 2 s: mod_time = that server
+	# second, last_time 0..4 s behind it; a device that only received: last_time stayed
+	curl -sS "$KR_URL/_replay/synthetic/journal" >"$KR_DIR/j2"
+	jq -e --argjson now "$now" --slurpfile j "$KR_DIR/j2" '
+		($j[0] | reduce .[] as $e ({}; .[$e[0]] = $e)) as $last
+		| [.[] | ($last[."kismet.device.base.key"]) as $e | select($e != null and $e[3] == "tx" and $e[2] >= $now - 2)
+		| ."kismet.device.base.mod_time" - ."kismet.device.base.last_time"] | length > 50 and all(.[]; . >= 0 and . <= 5)
+		and any(.[]; . >= 3)' "$KR_DIR/all.json"
+	jq -e --slurpfile j "$KR_DIR/j2" '
+		($j[0] | group_by(.[0]) | map(select(all(.[]; .[3] == "rx"))) | map(.[0][0])) as $rxonly
+		| [.[] | select(."kismet.device.base.key" | IN($rxonly[])) | select(."kismet.device.base.mod_time" - ."kismet.device.base.last_time" >= 60)]
+		| length >= 5' "$KR_DIR/all.json"
+	# the time filter is Kismet's (last_time >=), and a full object is the template's shape
+	ts=$(( ${now%.*} - 1 ))
+	n=$(jq --argjson ts "$ts" 'map(select(."kismet.device.base.last_time" >= $ts)) | length' "$KR_DIR/all.json")
+	[ "$(kpost -d "{\"last_time\":$ts,\"fields\":[\"kismet.device.base.key\"]}" "$KR_URL/devices/views/all/devices.json" | jq length)" -eq "$n" ]
+	kc "$KR_URL/devices/views/all/devices.json?page=1&length=2" | jq -e '.data | length == 2 and (.[0] | has("dot11.device") and has("kismet.device.base.signal"))'
+	# the counters of what the server serialised
+	curl -sS "$KR_URL/_replay/stats" | jq -e '.device_requests == 3 and .largest == 500 and .field_values >= 500 * 7'
+	# a restart forgets every device; they come back, counters from zero, at their next change
+	curl -sS -XPOST -d '{"restart": true}' "$KR_URL/_replay/fault" >/dev/null || true
+	[ "$(kpost -d '{"fields":["kismet.device.base.key"]}' "$KR_URL/devices/views/all/devices.json" | jq length)" -eq 0 ]
+	curl -sS -XPOST -d '{"freeze": false}' "$KR_URL/_replay/clock" >/dev/null
+	sleep 1
+	kpost -d '{"fields":["kismet.device.base.packets.total","kismet.device.base.first_time"]}' "$KR_URL/devices/views/all/devices.json" |
+		jq -e 'length > 50 and all(.[]; ."kismet.device.base.packets.total" < 20)'
+}

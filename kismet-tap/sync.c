@@ -1,0 +1,387 @@
+/*
+ * sync.c - the live device request sequence (see sync.h and poll.c's
+ * header for the Kismet facts behind it).
+ *
+ * Each cycle, at server time `now` (taken before its first request):
+ *  1. fast scan: the view with light fields (key, packets.total, mod_time,
+ *     last_time) and last_time >= base - margin, where base is the server
+ *     time before the last complete cycle and margin covers the measured
+ *     packet-time lag; paged, at most SYNC_PAGE_MAX devices an answer;
+ *  2. sweep: while one runs, a few light pages (key, packets.total,
+ *     mod_time) of the whole view, spread so that the whole view is read
+ *     once per --resync: counters that move without a new last_time (a
+ *     device that only receives) are found there, and so is a change whose
+ *     packet time lagged beyond the margin;
+ *  3. fetch: the devices whose packets.total or mod_time differs from the
+ *     committed state, whole (project_fields()), through multikey in
+ *     batches of at most SYNC_PAGE_MAX keys, each to tap_device_text();
+ *  4. commit: only when every request succeeded are the scanned states
+ *     stored and base moved to now.  A failure (Kismet down, restarted
+ *     between two requests) commits nothing and restarts the sweep, so the
+ *     next cycle asks again from the same base.
+ * The first cycle (first full sync) is a sweep of every page at once.
+ *
+ * The margin: a device's packet time p is floor(m - lag) for a packet
+ * handled at server time m > base, so p >= base - ceil(lag), and a sample
+ * mod_time - last_time is at most ceil(lag).  The margin is the 99th
+ * percentile of the samples of the last one to two minutes, plus one: a
+ * percentile, because a device that received (mod_time moved, last_time
+ * not) right after it sent gives a sample larger than any lag; what a lag
+ * beyond the margin hides from the fast scan the sweep still finds.
+ */
+#include "sync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "project.h"
+#include "timefmt.h"
+
+static const char VIEW[] = "/devices/views/all/devices.json";
+static const char MULTIKEY[] = "/devices/multikey/devices.json";
+
+#define LAG_WINDOW 60		/* s of server time per lag histogram */
+#define SWEEP_MIN_LEN 500	/* devices a sweep page asks for at least */
+
+int
+sync_init(struct sync *s)
+{
+	memset(s, 0, sizeof(*s));
+	return lightmap_init(&s->lm);
+}
+
+void
+sync_free(struct sync *s)
+{
+	lightmap_free(&s->lm);
+	free(s->pend);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The light field list, renamed short; checked like every list sent.
+ * Sweeps: key, packets.total, mod_time (the recordings hold device states
+ * whose last_time moved while packets.total did not: the packet count alone
+ * is not enough); fast scans also last_time, for the lag. */
+static json_t *
+light_fields(int fast, const char **why)
+{
+	json_t *a = json_pack("[[ss][ss][ss]]", "kismet.device.base.key", "k",
+	    "kismet.device.base.packets.total", "p", "kismet.device.base.mod_time", "m");
+
+	if (a && fast &&
+	    json_array_append_new(a, json_pack("[ss]", "kismet.device.base.last_time", "l")) < 0) {
+		json_decref(a);
+		a = NULL;
+	}
+	if (a == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	if (project_fields_check(a, why) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* A device key as Kismet prints it (and parses it in multikey: one bad key
+ * fails the whole request): 16 hex digits, '_', 1 to 16 hex digits. */
+static int
+key_ok(const char *k)
+{
+	size_t i, n;
+
+	for (i = 0; i < 16; i++)
+		if (k[i] == '\0' || !strchr("0123456789ABCDEFabcdef", k[i]))
+			return 0;
+	if (k[16] != '_')
+		return 0;
+	for (n = 0, k += 17; k[n]; n++)
+		if (!strchr("0123456789ABCDEFabcdef", k[n]))
+			return 0;
+	return n >= 1 && n <= 16;
+}
+
+int64_t
+sync_margin(const struct sync *s, const struct config *cfg)
+{
+	uint64_t n = (uint64_t)s->lag_n[0] + s->lag_n[1], want, sum = 0;
+	int64_t cap = (int64_t)cfg->overlap, m;
+
+	if (n == 0)
+		return cap;	/* nothing measured yet: the fixed overlap */
+	want = (n * 99 + 99) / 100;
+	for (m = 0; m < SYNC_LAG_BINS - 1; m++) {
+		sum += (uint64_t)s->lag_hist[0][m] + s->lag_hist[1][m];
+		if (sum >= want)
+			break;
+	}
+	m += 1;			/* one second of safety */
+	if (m < 2)
+		m = 2;
+	return m > cap ? cap : m;
+}
+
+static void
+lag_sample(struct sync *s, int64_t lag)
+{
+	s->lag_hist[0][lag < SYNC_LAG_BINS - 1 ? lag : SYNC_LAG_BINS - 1]++;
+	s->lag_n[0]++;
+}
+
+static int
+pend_add(struct sync *s, const char *key, json_int_t pk, json_int_t m)
+{
+	struct sync_pend *e;
+
+	if (s->npend == s->cappend) {
+		size_t ncap = s->cappend ? s->cappend * 2 : 1024;
+		struct sync_pend *np = realloc(s->pend, ncap * sizeof(*np));
+
+		if (np == NULL)
+			return -1;
+		s->pend = np;
+		s->cappend = ncap;
+	}
+	e = &s->pend[s->npend++];
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	e->packets = (uint32_t)(uint64_t)pk;
+	e->mod_time = (uint32_t)(uint64_t)m;
+	return 0;
+}
+
+/* One light entry of a scan. */
+static int
+light_entry(struct sync *s, struct tap *t, const json_t *e, int fast)
+{
+	const char *key = json_string_value(json_object_get(e, "k"));
+	json_int_t pk = json_integer_value(json_object_get(e, "p"));
+	json_t *mv = json_object_get(e, "m"), *lv = json_object_get(e, "l");
+	json_int_t m = json_integer_value(mv);
+	struct light *l;
+
+	t->st.scanned++;
+	if (key == NULL || !key_ok(key)) {
+		tap_bad(t, "poll", key ? "light scan: a device key Kismet would not take back" :
+		    "light scan: device without a key");
+		return 0;
+	}
+	if ((l = lightmap_get(&s->lm, key)) == NULL)
+		return -1;
+	if (fast && json_is_integer(lv)) {
+		json_int_t lt = json_integer_value(lv);
+
+		/* the lag of a device whose packet time just moved (a device that
+		 * only received keeps its last_time: its mod_time says nothing) */
+		if (s->synced && lt > 0 && m >= lt &&
+		    (!l->known || (l->last_time != 0 && l->last_time != (uint32_t)lt)))
+			lag_sample(s, (int64_t)(m - lt));
+		l->last_time = (uint32_t)lt;
+	}
+	if (l->known && l->packets == (uint32_t)(uint64_t)pk && json_is_integer(mv) &&
+	    l->mod_time == (uint32_t)(uint64_t)m)
+		return 0;
+	if (l->pend == s->cycle)
+		return 0;
+	l->pend = s->cycle;
+	return pend_add(s, key, pk, m);
+}
+
+/* One light page; *last_page and s->total from the answer. */
+static int
+scan_page(struct sync *s, struct poller *p, struct tap *t, int64_t since, unsigned page,
+    unsigned len, int fast, unsigned long *last_page)
+{
+	char path[160];
+	const char *why = NULL;
+	json_t *body, *ans = NULL, *data, *e;
+	size_t i;
+	int rc;
+
+	body = json_object();
+	if (body == NULL || json_object_set_new(body, "fields", light_fields(fast, &why)) < 0) {
+		json_decref(body);
+		snprintf(p->why, sizeof(p->why), "internal: light field list rejected: %s",
+		    why ? why : "out of memory");
+		return POLL_DOWN;
+	}
+	if (since > 0)
+		json_object_set_new(body, "last_time", json_integer((json_int_t)since));
+	snprintf(path, sizeof(path), "%s?page=%u&length=%u", VIEW, page, len);
+	rc = poller_post_json(p, path, body, &ans);
+	json_decref(body);
+	if (rc != POLL_OK)
+		return rc;
+	/* paged: {"data": [...], "last_page": pages, "total_row": devices} */
+	if (json_is_array(ans)) {
+		data = ans;
+		*last_page = 1;
+	} else {
+		data = json_object_get(ans, "data");
+		*last_page = (unsigned long)json_integer_value(json_object_get(ans, "last_page"));
+		s->total = (size_t)json_integer_value(json_object_get(ans, "total_row"));
+	}
+	if (!json_is_array(data)) {
+		snprintf(p->why, sizeof(p->why), "%s: the answer holds no device list", VIEW);
+		json_decref(ans);
+		return POLL_DOWN;
+	}
+	json_array_foreach(data, i, e) {
+		if (light_entry(s, t, e, fast) < 0) {
+			snprintf(p->why, sizeof(p->why), "out of memory in the light table");
+			json_decref(ans);
+			return POLL_DOWN;
+		}
+	}
+	json_decref(ans);
+	return POLL_OK;
+}
+
+/* Every page of a light scan. */
+static int
+scan_all(struct sync *s, struct poller *p, struct tap *t, int64_t since, int fast)
+{
+	unsigned long last = 0;
+	unsigned page = 0;
+	int rc;
+
+	do {
+		if ((rc = scan_page(s, p, t, since, page, SYNC_PAGE_MAX, fast, &last)) != POLL_OK)
+			return rc;
+	} while (++page < last);	/* a page past the end would be page 0 again */
+	return POLL_OK;
+}
+
+/* This cycle's share of the sweep.  Scheduled on the local clock (ms): the
+ * sweep must go on when the server clock stands still or jumps. */
+static int
+sweep_step(struct sync *s, struct poller *p, struct tap *t, const struct config *cfg)
+{
+	double span = cfg->resync * 0.8 * 1000;	/* finish early: margin for the next one */
+	int64_t now = ts_now_ms();
+	unsigned long polls, todo, n, last;
+	int rc;
+
+	if (!s->sweeping) {
+		if (s->sweep_start != 0 && now - s->sweep_start < (int64_t)(cfg->resync * 1000))
+			return POLL_OK;
+		polls = (unsigned long)(span / (cfg->update_rate * 1000));
+		if (polls < 1)
+			polls = 1;
+		n = (s->total + polls - 1) / polls;
+		s->sweep_len = (unsigned)(n < SWEEP_MIN_LEN ? SWEEP_MIN_LEN :
+		    n > SYNC_PAGE_MAX ? SYNC_PAGE_MAX : n);
+		s->sweep_pages = (s->total + s->sweep_len - 1) / s->sweep_len;
+		s->sweep_page = 0;
+		s->sweep_start = now;
+		s->sweeping = 1;
+	}
+	if ((double)(now - s->sweep_start) >= span)
+		polls = 1;	/* late: the rest now */
+	else
+		polls = (unsigned long)(((double)(s->sweep_start - now) + span) /
+		    (cfg->update_rate * 1000)) + 1;
+	todo = s->sweep_pages > s->sweep_page ? s->sweep_pages - s->sweep_page : 1;
+	todo = (todo + polls - 1) / polls;
+	for (n = 0; n < todo && s->sweeping; n++) {
+		log_debug("poll: sweep page %u of %lu, %u devices a page (light fields, last_time >= 0)",
+		    s->sweep_page + 1, s->sweep_pages, s->sweep_len);
+		if ((rc = scan_page(s, p, t, 0, s->sweep_page, s->sweep_len, 0, &last)) != POLL_OK)
+			return rc;
+		s->sweep_pages = last;
+		if (++s->sweep_page >= last)
+			s->sweeping = 0;
+	}
+	return POLL_OK;
+}
+
+static int
+on_device(void *arg, const char *json, size_t len)
+{
+	return tap_device_text(arg, json, len, "poll");
+}
+
+/* The pending devices, whole, in multikey batches. */
+static int
+fetch(struct sync *s, struct poller *p, struct tap *t)
+{
+	size_t i = 0, j;
+	int rc = POLL_OK;
+
+	while (i < s->npend && rc == POLL_OK) {
+		json_t *body = json_object(), *keys = json_array();
+
+		if (body == NULL || keys == NULL || json_object_set_new(body, "devices", keys) < 0) {
+			json_decref(body);
+			snprintf(p->why, sizeof(p->why), "out of memory");
+			return POLL_DOWN;
+		}
+		for (j = 0; j < SYNC_PAGE_MAX && i < s->npend; j++, i++)
+			json_array_append_new(keys, json_string(s->pend[i].key));
+		log_debug("poll: fetching %zu changed devices", json_array_size(keys));
+		if ((rc = poller_add_fields(p, body)) == POLL_OK)
+			rc = poller_post_devices(p, MULTIKEY, body, on_device, t);
+		json_decref(body);
+	}
+	return rc;
+}
+
+int
+sync_cycle(struct sync *s, struct poller *p, struct tap *t, const struct config *cfg, int64_t now)
+{
+	size_t i;
+	int rc;
+
+	if (++s->cycle == 0)
+		s->cycle = 1;
+	s->npend = 0;
+	if (now - s->lag_window >= LAG_WINDOW) {
+		memcpy(s->lag_hist[1], s->lag_hist[0], sizeof(s->lag_hist[0]));
+		memset(s->lag_hist[0], 0, sizeof(s->lag_hist[0]));
+		s->lag_n[1] = s->lag_n[0];
+		s->lag_n[0] = 0;
+		s->lag_window = now;
+	}
+	if (!s->synced) {
+		int64_t since = 0;
+
+		if (cfg->since > 0) {
+			since = now - (int64_t)cfg->since;
+			if (since < 1)
+				since = 1;
+		}
+		log_debug("poll: first full sync, devices with last_time >= %lld (light, pages of %d)",
+		    (long long)since, SYNC_PAGE_MAX);
+		rc = scan_all(s, p, t, since, 0);
+		s->sweep_start = ts_now_ms();	/* the first sync was a sweep */
+	} else {
+		int64_t since = s->base - sync_margin(s, cfg);
+
+		log_debug("poll: devices with last_time >= %lld (light; lag margin %lld s)",
+		    (long long)since, (long long)sync_margin(s, cfg));
+		rc = scan_all(s, p, t, since, 1);
+		if (rc == POLL_OK && cfg->resync > 0)
+			rc = sweep_step(s, p, t, cfg);
+	}
+	if (rc == POLL_OK)
+		rc = fetch(s, p, t);
+	if (rc != POLL_OK) {
+		s->sweeping = 0;	/* Kismet may have restarted: page offsets are void */
+		s->sweep_start = 0;	/* and a new sweep starts with the next cycle */
+		return rc;
+	}
+	for (i = 0; i < s->npend; i++) {
+		struct light *l = lightmap_find(&s->lm, s->pend[i].key);
+
+		if (l == NULL)
+			continue;
+		l->packets = s->pend[i].packets;
+		l->mod_time = s->pend[i].mod_time;
+		l->known = 1;
+	}
+	s->base = now;
+	s->synced = 1;
+	return POLL_OK;
+}
