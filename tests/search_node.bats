@@ -63,15 +63,24 @@ post() {
 	run es_get ""
 	echo "$output"
 	[ "$status" -eq 0 ]
+	# the exact version the flavour's pom names (scripts/search-node.d/F/pom.xml)
+	local want
+	want=$(sed -n 's:.*<\(es\|os\)\.version>\(.*\)</.*:\2:p' "$KES_TOP/scripts/search-node.d/$ES_FLAVOR/pom.xml")
+	[ -n "$want" ]
+	[ "$(jq -r '.version.number' <<<"$output")" = "$want" ]
+	local major
 	case $ES_FLAVOR in
-		opensearch)
+		opensearch) major=2 ;; opensearch3) major=3 ;; elasticsearch) major=8 ;; elasticsearch9) major=9 ;;
+	esac
+	[[ "$(jq -r '.version.number' <<<"$output")" == "$major".* ]]
+	case $ES_FLAVOR in
+		opensearch | opensearch3)
 			[ "$(jq -r '.version.distribution' <<<"$output")" = opensearch ]
-			[[ "$(jq -r '.version.number' <<<"$output")" == 2.* ]]
 			;;
-		elasticsearch)
+		elasticsearch | elasticsearch9)
 			[ "$(jq -r '.version.distribution // "elasticsearch"' <<<"$output")" = elasticsearch ]
-			[[ "$(jq -r '.version.number' <<<"$output")" == "${KES_ES_MAJOR:-8}".* ]]
 			[ "$(jq -r '.tagline' <<<"$output")" = "You Know, for Search" ]
+			[[ "$(jq -r '.version.build_hash' <<<"$output")" =~ ^[0-9a-f]{40}$ ]]
 			;;
 		*)
 			echo "unknown ES_FLAVOR '$ES_FLAVOR'"
