@@ -51,6 +51,31 @@ post() {
 	[ "$output" -eq 2 ]
 }
 
+@test "search-node: start FLAVOR DIR prints the URL, status/url agree, stop DIR stops the node and its watchdog" {
+	local d url pid wd me=$BASHPID
+	d=$BATS_TEST_TMPDIR/second
+	url=$("$KES_TOP/scripts/search-node" start "$ES_FLAVOR" "$d" --watch-pid "$me")
+	echo "url=$url"
+	[[ "$url" =~ ^http://127\.0\.0\.1:[0-9]+$ ]]
+	[ "$url" != "$(node_url)" ]
+	[ "$("$KES_TOP/scripts/search-node" url "$d")" = "$url" ]
+	"$KES_TOP/scripts/search-node" status "$d"
+	run curl -sS --fail-with-body "$url/"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.version.number' <<<"$output")" = "$(KES_ES_URL=$(node_url) es_get "" | jq -r '.version.number')" ]
+	pid=$(cat "$d/pid") wd=$(cat "$d/watchdog.pid")
+	kill -0 "$pid" && kill -0 "$wd"
+	"$KES_TOP/scripts/search-node" stop "$d"
+	! kill -0 "$pid" 2>/dev/null
+	run "$KES_TOP/scripts/search-node" status "$d"
+	[ "$status" -ne 0 ]
+	run curl -sS -o /dev/null "$url/"
+	[ "$status" -eq 7 ]
+	# the watchdog ends by itself within a second or two once the node is gone
+	for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$wd" 2>/dev/null || break; sleep 0.5; done
+	! kill -0 "$wd" 2>/dev/null
+}
+
 @test "search-node: cluster health is yellow or green" {
 	run es_get "_cluster/health"
 	echo "$output"

@@ -1,43 +1,32 @@
 /*
  * search-node: the Elasticsearch 8 plugin that registers GET / (the shared
- * handler es/KesRootHandler.java) in place of the unpublished rest-root
- * module.  Only getRestHandlers' signature differs from es9/.
+ * handler es/KesRootHandler.java, via es/KesRootPluginBase.java) in
+ * place of the unpublished rest-root module.  Only getRestHandlers'
+ * signature differs from es9/.
  */
 package kes.searchnode;
 
 import java.util.Collection;
-import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
 import org.elasticsearch.cluster.node.DiscoveryNodes;
-import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.IndexScopedSettings;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.settings.SettingsFilter;
 import org.elasticsearch.features.NodeFeature;
-import org.elasticsearch.plugins.ActionPlugin;
-import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.rest.RestController;
 import org.elasticsearch.rest.RestHandler;
 
-public final class KesRestRootPlugin extends Plugin implements ActionPlugin {
-    private volatile ClusterService clusterService;
-
-    @Override
-    public Collection<?> createComponents(PluginServices services) {
-        clusterService = services.clusterService();
-        return List.of();
-    }
-
+public final class KesRestRootPlugin extends KesRootPluginBase {
     @Override
     public Collection<RestHandler> getRestHandlers(Settings settings, NamedWriteableRegistry registry,
             RestController controller, ClusterSettings clusterSettings, IndexScopedSettings indexScopedSettings,
             SettingsFilter settingsFilter, IndexNameExpressionResolver resolver,
             Supplier<DiscoveryNodes> nodes, Predicate<NodeFeature> features) {
-        return List.of(new KesRootHandler(() -> clusterService));
+        return rootHandlers();
     }
 }
