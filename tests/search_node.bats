@@ -76,6 +76,25 @@ post() {
 	! kill -0 "$wd" 2>/dev/null
 }
 
+@test "search-node: the node runs on the Java its flavour needs (21+ from scripts/java21 for ES 9 and OpenSearch 3)" {
+	local pid exe home v
+	pid=$(cat "$(dirname "$(node_log)")/pid")
+	exe=$(readlink -f "/proc/$pid/exe")
+	echo "node java: $exe"
+	v=$("$exe" -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -1)
+	case $ES_FLAVOR in
+		elasticsearch9 | opensearch3)
+			home=$("$KES_TOP/scripts/java21" home)
+			[ "$exe" = "$(readlink -f "$home/bin/java")" ]
+			[ "$v" -ge 21 ]
+			# what a node needs of the runtime
+			"$exe" --list-modules | grep -q '^jdk\.unsupported@'
+			"$exe" --list-modules | grep -q '^java\.management@'
+			;;
+		*) [ "$v" -ge 17 ] ;;
+	esac
+}
+
 @test "search-node: cluster health is yellow or green" {
 	run es_get "_cluster/health"
 	echo "$output"
