@@ -9,6 +9,10 @@
 # passes through to the real node.  It is not a fake server: nothing the tools
 # rely on besides the injected fault is emulated.
 # kes: needs-node
+# kes: default-flavours opensearch
+# (es-bulk's own handling of bad lines and broken answers, mostly through
+# nginx: one engine in `make test`; CI's ASan pass runs it on Elasticsearch
+# 8; see README's Tests section)
 load lib/common
 load lib/node
 load lib/proxy

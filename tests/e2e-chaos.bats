@@ -25,6 +25,9 @@
 # buffer-spool(1), and the supervisor feeds them again).
 #
 # kes: needs-node
+# kes: default-flavours opensearch3
+# (about 3 minutes a run: once in `make test`, on OpenSearch 3; CI's ASan
+# pass runs it on Elasticsearch 8; see README's Tests section)
 # Marked needs-node so that tests/run runs it once per flavour, but the test
 # stops and restarts its node, so it starts its own node of that flavour
 # ($ES_FLAVOR, or $KES_CHAOS_FLAVOR; default elasticsearch) instead of using

@@ -6,6 +6,9 @@
 # kismet-tap emitted (tee'd to a file), from sqlite3 over the Kismet log, and
 # from the guide's SQL copied verbatim.
 # kes: needs-node
+# kes: default-flavours elasticsearch9 opensearch3
+# (the whole pipeline on the newest engines; CI's ASan pass runs it on
+# Elasticsearch 8; see README's Tests section)
 load lib/common
 load lib/node
 load lib/guide-sql

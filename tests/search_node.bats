@@ -51,6 +51,50 @@ post() {
 	[ "$output" -eq 2 ]
 }
 
+@test "search-node: start FLAVOR DIR prints the URL, status/url agree, stop DIR stops the node and its watchdog" {
+	local d url pid wd me=$BASHPID
+	d=$BATS_TEST_TMPDIR/second
+	url=$("$KES_TOP/scripts/search-node" start "$ES_FLAVOR" "$d" --watch-pid "$me")
+	echo "url=$url"
+	[[ "$url" =~ ^http://127\.0\.0\.1:[0-9]+$ ]]
+	[ "$url" != "$(node_url)" ]
+	[ "$("$KES_TOP/scripts/search-node" url "$d")" = "$url" ]
+	"$KES_TOP/scripts/search-node" status "$d"
+	run curl -sS --fail-with-body "$url/"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.version.number' <<<"$output")" = "$(KES_ES_URL=$(node_url) es_get "" | jq -r '.version.number')" ]
+	pid=$(cat "$d/pid") wd=$(cat "$d/watchdog.pid")
+	kill -0 "$pid" && kill -0 "$wd"
+	"$KES_TOP/scripts/search-node" stop "$d"
+	! kill -0 "$pid" 2>/dev/null
+	run "$KES_TOP/scripts/search-node" status "$d"
+	[ "$status" -ne 0 ]
+	run curl -sS -o /dev/null "$url/"
+	[ "$status" -eq 7 ]
+	# the watchdog ends by itself within a second or two once the node is gone
+	for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$wd" 2>/dev/null || break; sleep 0.5; done
+	! kill -0 "$wd" 2>/dev/null
+}
+
+@test "search-node: the node runs on the Java its flavour needs (21+ from scripts/java21 for ES 9 and OpenSearch 3)" {
+	local pid exe home v
+	pid=$(cat "$(dirname "$(node_log)")/pid")
+	exe=$(readlink -f "/proc/$pid/exe")
+	echo "node java: $exe"
+	v=$("$exe" -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -1)
+	case $ES_FLAVOR in
+		elasticsearch9 | opensearch3)
+			home=$("$KES_TOP/scripts/java21" home)
+			[ "$exe" = "$(readlink -f "$home/bin/java")" ]
+			[ "$v" -ge 21 ]
+			# what a node needs of the runtime
+			"$exe" --list-modules | grep -q '^jdk\.unsupported@'
+			"$exe" --list-modules | grep -q '^java\.management@'
+			;;
+		*) [ "$v" -ge 17 ] ;;
+	esac
+}
+
 @test "search-node: cluster health is yellow or green" {
 	run es_get "_cluster/health"
 	echo "$output"
@@ -63,15 +107,24 @@ post() {
 	run es_get ""
 	echo "$output"
 	[ "$status" -eq 0 ]
+	# the exact version the flavour's pom names (scripts/search-node.d/F/pom.xml)
+	local want
+	want=$(sed -n 's:.*<\(es\|os\)\.version>\(.*\)</.*:\2:p' "$KES_TOP/scripts/search-node.d/$ES_FLAVOR/pom.xml")
+	[ -n "$want" ]
+	[ "$(jq -r '.version.number' <<<"$output")" = "$want" ]
+	local major
 	case $ES_FLAVOR in
-		opensearch)
+		opensearch) major=2 ;; opensearch3) major=3 ;; elasticsearch) major=8 ;; elasticsearch9) major=9 ;;
+	esac
+	[[ "$(jq -r '.version.number' <<<"$output")" == "$major".* ]]
+	case $ES_FLAVOR in
+		opensearch | opensearch3)
 			[ "$(jq -r '.version.distribution' <<<"$output")" = opensearch ]
-			[[ "$(jq -r '.version.number' <<<"$output")" == 2.* ]]
 			;;
-		elasticsearch)
+		elasticsearch | elasticsearch9)
 			[ "$(jq -r '.version.distribution // "elasticsearch"' <<<"$output")" = elasticsearch ]
-			[[ "$(jq -r '.version.number' <<<"$output")" == "${KES_ES_MAJOR:-8}".* ]]
 			[ "$(jq -r '.tagline' <<<"$output")" = "You Know, for Search" ]
+			[[ "$(jq -r '.version.build_hash' <<<"$output")" =~ ^[0-9a-f]{40}$ ]]
 			;;
 		*)
 			echo "unknown ES_FLAVOR '$ES_FLAVOR'"
