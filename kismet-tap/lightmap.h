@@ -1,6 +1,7 @@
 /*
  * lightmap.h - kismet-tap's memory of what Kismet last reported about each
- * device in a light scan (packet count, mod_time, last_time), so that a
+ * device in a light scan (packet count, mod_time, last_time, an AP's client
+ * count), so that a
  * scan can tell which devices changed and only those are fetched whole.
  * Keyed by a 64-bit hash of the device key (32 bytes a device, at most 80%
  * full: 4 MiB for 100,000 devices).  Separate from dedup.c on purpose:
@@ -19,6 +20,7 @@ struct light {
 	uint32_t last_time;	/* as last scanned (for the lag), 0 = unknown */
 	uint32_t pend;		/* cycle that queued it for a fetch, 0 = none */
 	uint32_t known;		/* a fetched state is committed */
+	uint32_t clients;	/* dot11 num_associated_clients (0: none, not Wi-Fi) */
 };
 
 struct lightmap {

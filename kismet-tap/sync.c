@@ -63,12 +63,16 @@ sync_free(struct sync *s)
 /* The light field list, renamed short; checked like every list sent.
  * Sweeps: key, packets.total, mod_time (the recordings hold device states
  * whose last_time moved while packets.total did not: the packet count alone
- * is not enough); fast scans also last_time, for the lag. */
+ * is not enough) and an AP's client count (the recordings hold an AP whose
+ * associated_client_map grew while its mod_time, last_time and packets
+ * stayed: Kismet adds a client to its AP without touching the AP); fast
+ * scans also last_time, for the lag. */
 static json_t *
 light_fields(int fast, const char **why)
 {
-	json_t *a = json_pack("[[ss][ss][ss]]", "kismet.device.base.key", "k",
-	    "kismet.device.base.packets.total", "p", "kismet.device.base.mod_time", "m");
+	json_t *a = json_pack("[[ss][ss][ss][ss]]", "kismet.device.base.key", "k",
+	    "kismet.device.base.packets.total", "p", "kismet.device.base.mod_time", "m",
+	    "dot11.device/dot11.device.num_associated_clients", "c");
 
 	if (a && fast &&
 	    json_array_append_new(a, json_pack("[ss]", "kismet.device.base.last_time", "l")) < 0) {
@@ -132,7 +136,7 @@ lag_sample(struct sync *s, int64_t lag)
 }
 
 static int
-pend_add(struct sync *s, const char *key, json_int_t pk, json_int_t m)
+pend_add(struct sync *s, const char *key, json_int_t pk, json_int_t m, json_int_t c)
 {
 	struct sync_pend *e;
 
@@ -149,6 +153,7 @@ pend_add(struct sync *s, const char *key, json_int_t pk, json_int_t m)
 	snprintf(e->key, sizeof(e->key), "%s", key);
 	e->packets = (uint32_t)(uint64_t)pk;
 	e->mod_time = (uint32_t)(uint64_t)m;
+	e->clients = (uint32_t)(uint64_t)c;
 	return 0;
 }
 
@@ -160,6 +165,7 @@ light_entry(struct sync *s, struct tap *t, const json_t *e, int fast)
 	json_int_t pk = json_integer_value(json_object_get(e, "p"));
 	json_t *mv = json_object_get(e, "m"), *lv = json_object_get(e, "l");
 	json_int_t m = json_integer_value(mv);
+	json_int_t c = json_integer_value(json_object_get(e, "c"));	/* 0: not Wi-Fi */
 	struct light *l;
 
 	t->st.scanned++;
@@ -181,12 +187,12 @@ light_entry(struct sync *s, struct tap *t, const json_t *e, int fast)
 		l->last_time = (uint32_t)lt;
 	}
 	if (l->known && l->packets == (uint32_t)(uint64_t)pk && json_is_integer(mv) &&
-	    l->mod_time == (uint32_t)(uint64_t)m)
+	    l->mod_time == (uint32_t)(uint64_t)m && l->clients == (uint32_t)(uint64_t)c)
 		return 0;
 	if (l->pend == s->cycle)
 		return 0;
 	l->pend = s->cycle;
-	return pend_add(s, key, pk, m);
+	return pend_add(s, key, pk, m, c);
 }
 
 /* One light page; *last_page and s->total from the answer. */
@@ -379,6 +385,7 @@ sync_cycle(struct sync *s, struct poller *p, struct tap *t, const struct config 
 			continue;
 		l->packets = s->pend[i].packets;
 		l->mod_time = s->pend[i].mod_time;
+		l->clients = s->pend[i].clients;
 		l->known = 1;
 	}
 	s->base = now;

@@ -20,7 +20,7 @@
 
 struct sync_pend {
 	char key[48];
-	uint32_t packets, mod_time;	/* as scanned: committed after the fetch */
+	uint32_t packets, mod_time, clients;	/* as scanned: committed after the fetch */
 };
 
 struct sync {
