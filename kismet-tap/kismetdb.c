@@ -218,7 +218,8 @@ kismetdb_run(struct tap *t, const char *path)
 	 * first SELECT below) */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		log_warn("%s: cannot begin a read transaction: %s", path, sqlite3_errmsg(db));
-	dbprogress_begin(t->cfg, db, want(t->cfg, "ALERT"), want(t->cfg, "MESSAGE"));
+	dbprogress_begin(t->cfg, db, want(t->cfg, "ALERT"), want(t->cfg, "MESSAGE"),
+	    t->cfg->sightings > 0);
 	rc = read_devices(t, db, path);
 	/* a log whose packets cannot be read still gives its events (exit 65) */
 	if (rc == KES_EXIT_OK && t->cfg->sightings > 0 &&

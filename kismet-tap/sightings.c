@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbprogress.h"
 #include "exitcodes.h"
 #include "log.h"
 #include "project.h"
@@ -402,13 +403,13 @@ stream(struct sightings *sg, sqlite3 *db, const char *path, int64_t window)
 	 * ~2.5 MB more RSS and gains no speed */
 	sqlite3_exec(db, "PRAGMA cache_size = -512", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(db, "SELECT d.rowid, p.ts_sec, p.ts_usec, p.signal, "
-	    "p.frequency, p.lat, p.lon, p.alt FROM packets AS p CROSS JOIN devices AS d "
-	    "ON d.phyname = p.phyname AND d.devmac = p.sourcemac "
+	    "p.frequency, p.lat, p.lon, p.alt " SIGHTINGS_FROM " "
 	    "ORDER BY p.ts_sec, p.ts_usec, p.rowid", -1, &st, NULL) != SQLITE_OK) {
 		log_err("%s: sightings: packets: %s", path, sqlite3_errmsg(db));
 		return KES_EXIT_DATAERR;
 	}
 	while (!sig_stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		dbprogress_packet();
 		rowid = sqlite3_column_int64(st, 0);
 		sec = sqlite3_column_int64(st, 1);
 		usec = sqlite3_column_int64(st, 2);

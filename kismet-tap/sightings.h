@@ -15,6 +15,12 @@
 /* Longest window accepted by --sightings (a year). */
 #define SIGHTINGS_MAX_WINDOW (366ULL * 86400)
 
+/* The packets a sighting is made of: a log's packets joined to their
+ * device (the FROM clause of the packets query; the progress line counts
+ * the same rows). */
+#define SIGHTINGS_FROM "FROM packets AS p CROSS JOIN devices AS d " \
+	"ON d.phyname = p.phyname AND d.devmac = p.sourcemac"
+
 /* The sightings of one open log (db, inside the caller's read
  * transaction, so that they agree with the device records just written).
  * Returns KES_EXIT_OK, KES_EXIT_IOERR when stdout failed, or

@@ -77,3 +77,14 @@ on_tty() {
 	on_tty "kismet-tap --no-progress --kismetdb '$DB' >/dev/null"
 	[[ $output != *"records/s"* ]]
 }
+
+@test "progress: kismet-tap --kismetdb --sightings counts the packets too" {
+	local packets
+	packets=$(sqlite3 "$DB" 'SELECT COUNT(*) FROM packets AS p JOIN devices AS d ON d.phyname = p.phyname AND d.devmac = p.sourcemac')
+	[ "$packets" -gt 1000 ]
+	on_tty "kismet-tap --kismetdb '$DB' --sightings 60 >/dev/null"
+	[ "$status" -eq 0 ]
+	[[ $output == *" of "*" devices, $packets of $packets packets, 0 of 0 events, "*" rows/s, 100.0%, ETA 0s"* ]]
+	on_tty "kismet-tap --no-progress --kismetdb '$DB' --sightings 60 >/dev/null"
+	[[ $output != *"rows/s"* ]]
+}
