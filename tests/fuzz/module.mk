@@ -29,7 +29,7 @@ FUZZ_SRC_kismetdb_row := kismet-tap/project.c kismet-tap/device.c kismet-tap/dev
 	kismet-tap/dedup.c kismet-tap/output.c
 FUZZ_LIBS_kismet_json  := -ljansson -lcrypto -lm
 FUZZ_LIBS_kismetdb_row := -ljansson -lcrypto -lm
-FUZZ_SRC_sightings := $(FUZZ_SRC_kismetdb_row) kismet-tap/sightings.c
+FUZZ_SRC_sightings := $(FUZZ_SRC_kismetdb_row) kismet-tap/sightings.c kismet-tap/dbprogress.c
 FUZZ_LIBS_sightings := -ljansson -lcrypto -lsqlite3 -lm
 # es-bulk's pure parsers, when present (see tests/fuzz/README.md)
 ifneq ($(wildcard es-bulk/response.c),)
@@ -44,8 +44,8 @@ FUZZ_LIBS_es_config := -lcurl -ljansson -lcrypto -lz -lm
 endif
 ifneq ($(wildcard es-bulk/route.c),)
 FUZZ_ALL += es_route
-FUZZ_SRC_es_route := es-bulk/route.c es-bulk/input.c
-FUZZ_LIBS_es_route := -ljansson -lcrypto -lm
+FUZZ_SRC_es_route := es-bulk/route.c es-bulk/input.c es-bulk/decompress.c
+FUZZ_LIBS_es_route := -ljansson -lcrypto -lz -lm
 endif
 ifneq ($(wildcard es-bulk/decompress.c),)
 FUZZ_ALL += decompress
