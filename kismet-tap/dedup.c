@@ -17,8 +17,8 @@ struct dedup_slot {
 };
 
 /* 8 bytes a step (a record line is ~1 KB), then a murmur finaliser. */
-static uint64_t
-hash_bytes(const char *s, size_t n)
+uint64_t
+dedup_hash(const char *s, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL ^ n, w;
 	size_t i = 0;
@@ -77,7 +77,7 @@ grow(struct dedup *d)
 int
 dedup_changed(struct dedup *d, const char *key, const char *rec, size_t len)
 {
-	uint64_t h = hash_bytes(key, strlen(key)), fp = hash_bytes(rec, len);
+	uint64_t h = dedup_hash(key, strlen(key)), fp = dedup_hash(rec, len);
 	struct dedup_slot *s;
 
 	/* linear probing up to a load of 0.8: ~3 probes a hit, 13 a miss */

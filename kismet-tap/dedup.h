@@ -20,6 +20,9 @@ struct dedup {
 };
 
 int dedup_init(struct dedup *d);
+/* The 64-bit hash of n bytes that keys this table (and lightmap.c's):
+ * never 0. */
+uint64_t dedup_hash(const char *s, size_t n);
 /* 1 if key is new or its record (the len bytes at rec) differs from the
  * one recorded -- recorded now; 0 if unchanged; -1 out of memory. */
 int dedup_changed(struct dedup *d, const char *key, const char *rec, size_t len);

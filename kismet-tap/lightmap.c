@@ -1,7 +1,7 @@
 /*
  * lightmap.c - open-addressing hash table of light-scan states (see
- * lightmap.h).  Two keys with the same 64-bit hash would share a slot:
- * with 10^5 devices the odds are about 10^-10, and the cost would be one
+ * lightmap.h), keyed by dedup_hash().  Two keys with the same 64-bit
+ * hash would share a slot: with 10^5 devices the odds are about 10^-10, and the cost would be one
  * extra fetch, never a lost record (dedup.c decides what is written).
  */
 #include "lightmap.h"
@@ -9,25 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* SplitMix-style mixing of the key bytes, 8 at a time. */
-static uint64_t
-key_hash(const char *s)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ strlen(s);
-
-	while (*s) {
-		uint64_t w = 0;
-		int i;
-
-		for (i = 0; i < 8 && *s; i++, s++)
-			w |= (uint64_t)(unsigned char)*s << (8 * i);
-		h ^= w;
-		h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-		h ^= h >> 31;
-	}
-	return h ? h : 1;
-}
+#include "dedup.h"
 
 int
 lightmap_init(struct lightmap *m)
@@ -58,7 +40,7 @@ slot_for(struct light *slots, size_t cap, uint64_t h)
 struct light *
 lightmap_find(const struct lightmap *m, const char *key)
 {
-	struct light *l = slot_for(m->slots, m->cap, key_hash(key));
+	struct light *l = slot_for(m->slots, m->cap, dedup_hash(key, strlen(key)));
 
 	return l->hash ? l : NULL;
 }
@@ -66,7 +48,7 @@ lightmap_find(const struct lightmap *m, const char *key)
 struct light *
 lightmap_get(struct lightmap *m, const char *key)
 {
-	uint64_t h = key_hash(key);
+	uint64_t h = dedup_hash(key, strlen(key));
 	struct light *l;
 
 	if ((m->used + 1) * 5 > m->cap * 4) {
