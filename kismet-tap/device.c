@@ -138,6 +138,41 @@ find_key(const struct key *t, const struct jspan *k)
 
 static int scan_object(struct jscan *js, struct device_view *dv,
     const struct key *table, unsigned char prio);
+static void drop_items(struct device_view *dv, int f);
+
+/* The table of a container key (T_SIGNAL ... T_SSIDREC). */
+static const struct key *
+table_of(int what)
+{
+	switch (what) {
+	case T_SIGNAL:	return signal_keys;
+	case T_LOCATION: return location_keys;
+	case T_DOT11:	return dot11_keys;
+	case T_SSIDREC:	return ssidrec_keys;
+	default:	return lastloc_keys;
+	}
+}
+
+/* A container met again replaces the earlier one whole (jansson keeps the
+ * last duplicate): forget what its members gave at this priority or less. */
+static void
+forget(struct device_view *dv, const struct key *table, unsigned char prio)
+{
+	for (const struct key *k = table; k->name; k++) {
+		if (k->what == T_LASTLOC) {
+			if (dv->loc_prio <= prio) {
+				forget(dv, lastloc_keys, prio);
+				dv->loc_prio = 0;
+			}
+		} else if (k->what < 0) {
+			forget(dv, table_of(k->what), prio);
+		} else if (dv->prio[k->what] <= prio) {
+			memset(&dv->f[k->what], 0, sizeof(dv->f[k->what]));
+			dv->prio[k->what] = 0;
+			drop_items(dv, k->what);
+		}
+	}
+}
 
 /* ---- lists, collected in the one pass ---------------------------------- */
 
@@ -274,30 +309,20 @@ scan_member(struct jscan *js, struct device_view *dv, const struct key *k,
 		}
 		return 0;
 	}
-	if (jscan_peek(js) != JSCAN_OBJECT) {	/* Kismet's 0 for "no such field" */
-		if (k->what == T_LASTLOC && prio >= dv->loc_prio) {
-			dv->loc_prio = prio;
-			dv->f[DF_GEO].type = dv->f[DF_ALT].type = dv->f[DF_FIX].type = JSCAN_NONE;
-		}
-		return jscan_value(js, NULL);
-	}
-	switch (k->what) {
-	case T_SIGNAL:
-		return scan_object(js, dv, signal_keys, 1);
-	case T_LOCATION:
-		return scan_object(js, dv, location_keys, 1);
-	case T_DOT11:
-		return scan_object(js, dv, dot11_keys, 1);
-	case T_SSIDREC:
-		return scan_object(js, dv, ssidrec_keys, 1);
-	default:	/* T_LASTLOC: one object; a better one replaces it whole */
-		if (prio < dv->loc_prio)
+	if (k->what != T_LASTLOC) {	/* a container: nested members, prio 1 */
+		forget(dv, table_of(k->what), 1);
+		if (jscan_peek(js) != JSCAN_OBJECT)	/* Kismet's 0: "no such field" */
 			return jscan_value(js, NULL);
-		dv->loc_prio = prio;
-		dv->f[DF_GEO].type = dv->f[DF_ALT].type = dv->f[DF_FIX].type = JSCAN_NONE;
-		dv->prio[DF_GEO] = dv->prio[DF_ALT] = dv->prio[DF_FIX] = 0;
-		return scan_object(js, dv, lastloc_keys, prio);
+		return scan_object(js, dv, table_of(k->what), 1);
 	}
+	/* location/last: one object; a better one replaces it whole */
+	if (prio < dv->loc_prio)
+		return jscan_value(js, NULL);
+	dv->loc_prio = prio;
+	forget(dv, lastloc_keys, prio);
+	if (jscan_peek(js) != JSCAN_OBJECT)
+		return jscan_value(js, NULL);
+	return scan_object(js, dv, lastloc_keys, prio);
 }
 
 /* The members of an object (next value), by table; the rest skipped.
