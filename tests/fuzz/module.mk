@@ -5,6 +5,9 @@
 #                              for FUZZ_SECONDS (default 60); fails on any crash,
 #                              leak, timeout or out-of-memory
 #   make fuzz FUZZ_TARGETS=ndjson FUZZ_SECONDS=600   one target, longer
+#   make fuzz FUZZ_RUNS=20000  each target for 20000 inputs from seed 1 instead
+#                              of a time: the same inputs on every machine, so
+#                              a CI failure reproduces with the same command
 #   make lint                  cppcheck + clang-tidy (.clang-tidy) over the C sources
 #
 # Harnesses are tests/fuzz/fuzz_<target>.c (+ libFuzzer dictionary <target>.dict if
@@ -17,6 +20,8 @@ FUZZ_B       := $(B)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_OPTS    ?= -timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1
+FUZZ_RUNS    ?=
+FUZZ_LIMIT   := $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS) -seed=1,-max_total_time=$(FUZZ_SECONDS))
 
 # Every target and the sources it links (besides its harness and lib/).
 FUZZ_ALL := ndjson scalars jscan kismet_json kismetdb_row sightings
@@ -74,9 +79,9 @@ fuzz-build: $(addprefix $(FUZZ_B)/fuzz-,$(FUZZ_TARGETS))
 fuzz: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_B)/corpus/$$t $(FUZZ_B)/artifacts; \
-		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		echo "fuzz: $$t ($(FUZZ_LIMIT))"; \
 		dict=; [ ! -f tests/fuzz/$$t.dict ] || dict=-dict=tests/fuzz/$$t.dict; \
-		$(FUZZ_B)/fuzz-$$t $(FUZZ_OPTS) $$dict -max_total_time=$(FUZZ_SECONDS) \
+		$(FUZZ_B)/fuzz-$$t $(FUZZ_OPTS) $$dict $(FUZZ_LIMIT) \
 			-artifact_prefix=$(FUZZ_B)/artifacts/$$t- \
 			$(FUZZ_B)/corpus/$$t tests/fuzz/corpus/$$t 2>$(FUZZ_B)/$$t.log || { \
 			tail -n 60 $(FUZZ_B)/$$t.log; echo "fuzz: $$t FAILED (input in $(FUZZ_B)/artifacts/)"; exit 1; }; \
