@@ -2,9 +2,10 @@
  * main.c - buffer-spool: a durable store-and-forward spool for NDJSON.
  *
  * Table of contents: parse the command line (config.c) -> set up signals
- * -> open the spool (spool.c, spool_sqlite.c, spool_file.c) -> run the
- * subcommand (pump.c for store/pass/forward/drain with child.c for the
- * consumer; status.c for status/purge) -> close -> exit code.
+ * -> open the spool (spool.c; spool_sqlite.c or spool_file.c with
+ * spool_file_dir.c) -> run the subcommand (pump.c for
+ * store/pass/forward/drain with child.c for the consumer; status.c for
+ * status/purge) -> close -> exit code.
  */
 #include "config.h"
 #include "exitcodes.h"
