@@ -246,10 +246,16 @@ mount_tmpfs() {
 	local d=$BATS_TEST_TMPDIR
 	seq 1 5000 | sed 's/.*/{"n":&}/' >"$d/in"
 	mkfifo "$d/acks"
-	head -n 1 <"$d/acks" >"$d/got" &
+	{ head -n 1 <"$d/acks" >"$d/got"; touch "$d/gone"; } &
 	local r=$!
-	run --separate-stderr es-bulk --dry-run --batch-size 10 --acks "$d/acks" \
-		--dead-letter "$d/dl" "$d/in"
+	# The first batch, then the rest only once the reader is gone: 500 short
+	# ack lines fit in a pipe, so a reader that leaves while es-bulk runs
+	# would race its exit.
+	run --separate-stderr bash -c '{
+		head -n 10 "$1/in"
+		for _ in $(seq 200); do [ -e "$1/gone" ] && break; sleep 0.05; done
+		tail -n +11 "$1/in"
+	} | es-bulk --dry-run --batch-size 10 --acks "$1/acks" --dead-letter "$1/dl"' _ "$d"
 	wait "$r" || true
 	no_crash "$status" "$stderr"
 	[ "$status" -eq 74 ]
