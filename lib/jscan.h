@@ -105,6 +105,8 @@ int jscan_end(struct jscan *js);
 /* Convenience: the whole buffer is exactly one valid JSON value. */
 int jscan_validate(const void *buf, size_t len, const char **err, size_t *err_off);
 
+/* ---- span values (jspan.c) ---- */
+
 /* String span content equals the NUL-terminated lit, or the n bytes at s
  * (escapes decoded). */
 int jspan_eq(const struct jspan *v, const char *lit);
@@ -122,5 +124,9 @@ int jspan_int64(const struct jspan *v, int64_t *out);
 /* A number span as a double (strtod; may be +-inf for huge literals).
  * 0 or -1 if not a number. */
 int jspan_double(const struct jspan *v, double *out);
+
+/* For jscan.c and jspan.c: the 4 hex digits at p (a \u escape) into *out;
+ * -1 if one is not a hex digit. */
+int jscan_hex4(const unsigned char *p, unsigned *out);
 
 #endif
