@@ -1,5 +1,5 @@
 /*
- * fuzz_jscan.c - libFuzzer harness of lib/jscan.c, differential against
+ * fuzz_jscan.c - libFuzzer harness of lib/jscan.c and jspan.c, differential against
  * jansson (the project's JSON library).
  *
  * Every input is validated by both; they must agree, except where jscan is
