@@ -154,19 +154,20 @@ table_of(int what)
 }
 
 /* A container met again replaces the earlier one whole (jansson keeps the
- * last duplicate): forget what its members gave at this priority or less. */
+ * last duplicate): forget what its members gave at this priority or less.
+ * A priority of 0 is a field never set: nothing to forget. */
 static void
 forget(struct device_view *dv, const struct key *table, unsigned char prio)
 {
 	for (const struct key *k = table; k->name; k++) {
 		if (k->what == T_LASTLOC) {
-			if (dv->loc_prio <= prio) {
+			if (dv->loc_prio != 0 && dv->loc_prio <= prio) {
 				forget(dv, lastloc_keys, prio);
 				dv->loc_prio = 0;
 			}
 		} else if (k->what < 0) {
 			forget(dv, table_of(k->what), prio);
-		} else if (dv->prio[k->what] <= prio) {
+		} else if (dv->prio[k->what] != 0 && dv->prio[k->what] <= prio) {
 			memset(&dv->f[k->what], 0, sizeof(dv->f[k->what]));
 			dv->prio[k->what] = 0;
 			drop_items(dv, k->what);

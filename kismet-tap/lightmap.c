@@ -1,8 +1,9 @@
 /*
  * lightmap.c - open-addressing hash table of light-scan states (see
  * lightmap.h), keyed by dedup_hash().  Two keys with the same 64-bit
- * hash would share a slot: with 10^5 devices the odds are about 10^-10, and the cost would be one
- * extra fetch, never a lost record (dedup.c decides what is written).
+ * hash would share a slot: with 10^5 devices the odds are about 10^-10,
+ * and the cost would be one extra fetch, never a lost record (dedup.c
+ * decides what is written).
  */
 #include "lightmap.h"
 
