@@ -107,11 +107,36 @@ device_paths(unsigned flags, const char **out, size_t cap)
 		if ((k->what < 0 && k->what != T_LASTLOC) ||
 		    (k->what == DF_PROBED && !(flags & DEVICE_PROBED_SSIDS)))
 			continue;	/* containers; the opt-in list */
+		if ((flags & DEVICE_PATHS_NOT_WIFI) && strncmp(k->name, D11 "/", sizeof(D11)) == 0)
+			continue;
+		if ((flags & DEVICE_PATHS_STA) && (k->what == DF_CLOAKED || k->what == DF_QBSS ||
+		    k->what == DF_CHANUTIL || k->what == DF_ASSOC))
+			continue;
 		if (n < cap)
 			out[n] = k->name;
 		n++;
 	}
 	return n;
+}
+
+/* Why the lean lists lose nothing: the phy is half of the device key, so
+ * a device of another phy never grows a dot11.device; device_line() reads
+ * cloaked, QBSS and utilization only beside a string SSID (a beaconed
+ * record), and Kismet sets num_associated_clients to the size of
+ * associated_client_map as it serialises.  The SSID and the client count
+ * stay in the STA list: they are how an answer shows the kind changed. */
+unsigned
+device_paths_lean(const struct device_view *dv)
+{
+	int64_t n;
+
+	if (dv->f[DF_PHY].type != JSCAN_STRING || dv->f[DF_PHY].n == 0)
+		return 0;
+	if (!jspan_eq(&dv->f[DF_PHY], "IEEE802.11"))
+		return DEVICE_PATHS_NOT_WIFI;
+	if (dv->f[DF_SSID].type == JSCAN_STRING || !device_int(dv, DF_NCLIENTS, &n) || n != 0)
+		return 0;
+	return DEVICE_PATHS_STA;
 }
 
 /* The table entry for a key, or NULL.  Kismet never escapes its keys;

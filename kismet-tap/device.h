@@ -40,6 +40,12 @@ enum device_field {
 /* device_line()/device_paths() options */
 #define DEVICE_PROBED_SSIDS	0x1u	/* probed_ssids: opt-in, probe requests
 					 * reveal where a person has been */
+/* device_paths() only: a lean list for a device known to be of a kind whose
+ * answer to the paths left out is Kismet's 0 (nothing in the record) */
+#define DEVICE_PATHS_STA	0x2u	/* Wi-Fi without a beaconed SSID record or
+					 * associated clients: no cloaked, QBSS,
+					 * utilization, associated_client_map */
+#define DEVICE_PATHS_NOT_WIFI	0x4u	/* not IEEE802.11: no dot11.device paths */
 
 /* List members (seenby uuids, probed SSIDs, client map keys) collected in
  * the one validating pass; a list longer than this is read again from its
@@ -96,5 +102,11 @@ int device_line(const struct device_view *dv, const char *sensor,
  * "fields" list): up to cap of them into out; their count. */
 #define DEVICE_MAX_PATHS 48
 size_t device_paths(unsigned flags, const char **out, size_t cap);
+
+/* The DEVICE_PATHS_* lists a device read into dv may be asked with next
+ * time (0: only the whole list).  An answer to a lean list is complete when
+ * the flags asked are all among these; otherwise the device changed kind
+ * (an SSID beaconed, a client associated) and must be asked again whole. */
+unsigned device_paths_lean(const struct device_view *dv);
 
 #endif

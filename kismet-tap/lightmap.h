@@ -1,8 +1,9 @@
 /*
  * lightmap.h - kismet-tap's memory of what Kismet last reported about each
- * device in a light scan (packet count, mod_time, last_time, an AP's client
- * count), so that a
- * scan can tell which devices changed and only those are fetched whole.
+ * device (packet count and mod_time from a light scan; last_time, an AP's
+ * client count and the device's kind from its last fetch), so that a scan
+ * can tell which devices changed and only those are fetched, with the
+ * field list their kind needs.
  * Keyed by a 64-bit hash of the device key (32 bytes a device, at most 80%
  * full: 4 MiB for 100,000 devices).  Separate from dedup.c on purpose:
  * dedup decides what is written, this decides what is asked for.
@@ -19,8 +20,10 @@ struct light {
 	uint32_t mod_time;
 	uint32_t last_time;	/* as last scanned (for the lag), 0 = unknown */
 	uint32_t pend;		/* cycle that queued it for a fetch, 0 = none */
-	uint32_t known;		/* a fetched state is committed */
 	uint32_t clients;	/* dot11 num_associated_clients (0: none, not Wi-Fi) */
+	uint8_t known;		/* a fetched state is committed */
+	uint8_t lean;		/* DEVICE_PATHS_* its next fetch may ask with */
+	uint16_t spare;
 };
 
 struct lightmap {

@@ -268,7 +268,7 @@ split_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 int
-poller_add_fields(struct poller *p, json_t *body)
+poller_add_fields(struct poller *p, json_t *body, unsigned paths)
 {
 	const char *why = NULL;
 	json_t *fields;
@@ -276,7 +276,7 @@ poller_add_fields(struct poller *p, json_t *body)
 	if (p->cfg->raw)
 		return POLL_OK;
 	/* Only well-formed field specs are ever sent. */
-	fields = project_fields(tap_record_flags(p->cfg));
+	fields = project_fields(tap_record_flags(p->cfg) | paths);
 	if (fields == NULL || project_fields_check(fields, &why) < 0) {
 		snprintf(p->why, sizeof(p->why), "internal: field list rejected: %s",
 		    why ? why : "out of memory");
@@ -389,7 +389,7 @@ poller_devices(struct poller *p, int64_t last_time, poll_elem_fn fn, void *arg)
 		snprintf(p->why, sizeof(p->why), "out of memory");
 		return POLL_DOWN;
 	}
-	if ((rc = poller_add_fields(p, body)) == POLL_OK) {
+	if ((rc = poller_add_fields(p, body, 0)) == POLL_OK) {
 		if (last_time > 0)
 			json_object_set_new(body, "last_time", json_integer((json_int_t)last_time));
 		rc = poller_post_devices(p, "/devices/views/all/devices.json", body, fn, arg);

@@ -51,8 +51,9 @@ int poller_post_devices(struct poller *p, const char *path, const json_t *body,
  * none with --raw) on the view; each element of the answer goes to fn.
  * last_time <= 0 asks for every device. */
 int poller_devices(struct poller *p, int64_t last_time, poll_elem_fn fn, void *arg);
-/* The checked record field list into body (nothing with --raw); POLL_DOWN
- * with p->why if the list is rejected. */
-int poller_add_fields(struct poller *p, json_t *body);
+/* The checked record field list into body (nothing with --raw), lean as
+ * paths (DEVICE_PATHS_*) asks; POLL_DOWN with p->why if the list is
+ * rejected. */
+int poller_add_fields(struct poller *p, json_t *body, unsigned paths);
 
 #endif

@@ -3,18 +3,23 @@
  * header for the Kismet facts behind it).
  *
  * Each cycle, at server time `now` (taken before its first request):
- *  1. fast scan: the view with light fields (key, packets.total, mod_time,
- *     last_time) and last_time >= base - margin, where base is the server
- *     time before the last complete cycle and margin covers the measured
- *     packet-time lag; paged, at most SYNC_PAGE_MAX devices an answer;
- *  2. sweep: while one runs, a few light pages (key, packets.total,
- *     mod_time) of the whole view, spread so that the whole view is read
- *     once per --resync: counters that move without a new last_time (a
- *     device that only receives) are found there, and so is a change whose
- *     packet time lagged beyond the margin;
- *  3. fetch: the devices whose packets.total or mod_time differs from the
- *     committed state, whole (project_fields()), through multikey in
- *     batches of at most SYNC_PAGE_MAX keys, each to tap_device_text();
+ *  1. fast scan: the view with light fields (key, packets.total, mod_time)
+ *     and last_time >= base - margin, where base is the server time before
+ *     the last complete cycle and margin covers the measured packet-time
+ *     lag; paged, at most SYNC_PAGE_MAX devices an answer;
+ *  2. sweep: while one runs, a few light pages (the same and an AP's
+ *     client count) of the whole view, spread so that the whole view is
+ *     read once per --resync: counters that move without a new last_time
+ *     (a device that only receives) are found there, and so is a change
+ *     whose packet time lagged beyond the margin;
+ *  3. fetch: the devices whose packets.total, mod_time or client count
+ *     differs from the committed state, through multikey in batches of at
+ *     most SYNC_PAGE_MAX keys, each to tap_device_checked(): whole
+ *     (project_fields()) when new or an AP, else with the lean list their
+ *     last fetch allowed (device_paths_lean(): a Wi-Fi client is not asked
+ *     for beacon and associated-client fields, a non-Wi-Fi device for no
+ *     dot11 field); a lean answer showing a new kind is held back and
+ *     asked again whole in the same cycle;
  *  4. commit: only when every request succeeded are the scanned states
  *     stored and base moved to now.  A failure (Kismet down, restarted
  *     between two requests) commits nothing and restarts the sweep, so the
@@ -23,17 +28,19 @@
  *
  * The margin: a device's packet time p is floor(m - lag) for a packet
  * handled at server time m > base, so p >= base - ceil(lag), and a sample
- * mod_time - last_time is at most ceil(lag).  The margin is the 99th
- * percentile of the samples of the last one to two minutes, plus one: a
- * percentile, because a device that received (mod_time moved, last_time
- * not) right after it sent gives a sample larger than any lag; what a lag
- * beyond the margin hides from the fast scan the sweep still finds.
+ * mod_time - last_time (mod_time scanned, last_time fetched) is at most
+ * ceil(lag).  The margin is the 99th percentile of the samples of the last
+ * one to two minutes, plus one: a percentile, because a device that
+ * received (mod_time moved, last_time not) right after it sent gives a
+ * sample larger than any lag; what a lag beyond the margin hides from the
+ * fast scan the sweep still finds.
  */
 #include "sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "project.h"
@@ -60,22 +67,22 @@ sync_free(struct sync *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* The light field list, renamed short; checked like every list sent.
- * Sweeps: key, packets.total, mod_time (the recordings hold device states
- * whose last_time moved while packets.total did not: the packet count alone
- * is not enough) and an AP's client count (the recordings hold an AP whose
- * associated_client_map grew while its mod_time, last_time and packets
- * stayed: Kismet adds a client to its AP without touching the AP); fast
- * scans also last_time, for the lag. */
+/* The light field list, renamed short; checked like every list sent:
+ * key, packets.total and mod_time (the recordings hold device states whose
+ * last_time moved while packets.total did not: the packet count alone is
+ * not enough); sweeps also an AP's client count (the recordings hold an AP
+ * whose associated_client_map grew while its mod_time, last_time and
+ * packets stayed: Kismet adds a client to its AP without touching the AP,
+ * so no fast scan would find it anyway). */
 static json_t *
 light_fields(int fast, const char **why)
 {
-	json_t *a = json_pack("[[ss][ss][ss][ss]]", "kismet.device.base.key", "k",
-	    "kismet.device.base.packets.total", "p", "kismet.device.base.mod_time", "m",
-	    "dot11.device/dot11.device.num_associated_clients", "c");
+	json_t *a = json_pack("[[ss][ss][ss]]", "kismet.device.base.key", "k",
+	    "kismet.device.base.packets.total", "p", "kismet.device.base.mod_time", "m");
 
-	if (a && fast &&
-	    json_array_append_new(a, json_pack("[ss]", "kismet.device.base.last_time", "l")) < 0) {
+	if (a && !fast &&
+	    json_array_append_new(a, json_pack("[ss]",
+	    "dot11.device/dot11.device.num_associated_clients", "c")) < 0) {
 		json_decref(a);
 		a = NULL;
 	}
@@ -136,7 +143,8 @@ lag_sample(struct sync *s, int64_t lag)
 }
 
 static int
-pend_add(struct sync *s, const char *key, json_int_t pk, json_int_t m, json_int_t c)
+pend_add(struct sync *s, const char *key, json_int_t pk, json_int_t m, json_int_t c,
+    const struct light *l)
 {
 	struct sync_pend *e;
 
@@ -154,18 +162,22 @@ pend_add(struct sync *s, const char *key, json_int_t pk, json_int_t m, json_int_
 	e->packets = (uint32_t)(uint64_t)pk;
 	e->mod_time = (uint32_t)(uint64_t)m;
 	e->clients = (uint32_t)(uint64_t)c;
+	e->last_time = l->last_time;
+	e->lean = l->known ? l->lean : 0;
+	e->ask = e->lean;
+	e->again = 0;
 	return 0;
 }
 
-/* One light entry of a scan. */
+/* One light entry of a scan.  A fast scan has no client count: it keeps
+ * the known one (the sweep compares it). */
 static int
 light_entry(struct sync *s, struct tap *t, const json_t *e, int fast)
 {
 	const char *key = json_string_value(json_object_get(e, "k"));
 	json_int_t pk = json_integer_value(json_object_get(e, "p"));
-	json_t *mv = json_object_get(e, "m"), *lv = json_object_get(e, "l");
-	json_int_t m = json_integer_value(mv);
-	json_int_t c = json_integer_value(json_object_get(e, "c"));	/* 0: not Wi-Fi */
+	json_t *mv = json_object_get(e, "m");
+	json_int_t m = json_integer_value(mv), c;
 	struct light *l;
 
 	t->st.scanned++;
@@ -176,23 +188,14 @@ light_entry(struct sync *s, struct tap *t, const json_t *e, int fast)
 	}
 	if ((l = lightmap_get(&s->lm, key)) == NULL)
 		return -1;
-	if (fast && json_is_integer(lv)) {
-		json_int_t lt = json_integer_value(lv);
-
-		/* the lag of a device whose packet time just moved (a device that
-		 * only received keeps its last_time: its mod_time says nothing) */
-		if (s->synced && lt > 0 && m >= lt &&
-		    (!l->known || (l->last_time != 0 && l->last_time != (uint32_t)lt)))
-			lag_sample(s, (int64_t)(m - lt));
-		l->last_time = (uint32_t)lt;
-	}
+	c = fast ? (json_int_t)l->clients : json_integer_value(json_object_get(e, "c"));
 	if (l->known && l->packets == (uint32_t)(uint64_t)pk && json_is_integer(mv) &&
 	    l->mod_time == (uint32_t)(uint64_t)m && l->clients == (uint32_t)(uint64_t)c)
 		return 0;
 	if (l->pend == s->cycle)
 		return 0;
 	l->pend = s->cycle;
-	return pend_add(s, key, pk, m, c);
+	return pend_add(s, key, pk, m, c, l);
 }
 
 /* One light page; *last_page and s->total from the answer. */
@@ -303,34 +306,141 @@ sweep_step(struct sync *s, struct poller *p, struct tap *t, const struct config 
 	return POLL_OK;
 }
 
+/* One multikey request: its pending devices (indices into s->pend, in
+ * request order) and the field list asked. */
+struct batch {
+	struct sync *s;
+	struct tap *t;
+	const size_t *idx;
+	size_t n, cur;
+	unsigned ask;
+};
+
+/* A fetched device, read, before it is written: its pending entry (the
+ * answer keeps request order and skips unknown keys), the lag, what the
+ * next fetch may ask; held back when a lean answer shows a new kind. */
 static int
-on_device(void *arg, const char *json, size_t len)
+fetched(void *arg, const struct device_view *dv)
 {
-	return tap_device_text(arg, json, len, "poll");
+	struct batch *b = arg;
+	struct sync *s = b->s;
+	struct sync_pend *e = NULL;
+	const struct light *l;
+	char key[64];
+	int64_t lt, nc;
+	size_t i;
+
+	if (device_str(dv, DF_KEY, key, sizeof(key)) == NULL)
+		return 1;	/* tap_device_checked() reports what it lacks */
+	for (i = b->cur; i < b->n; i++)
+		if (strcasecmp(s->pend[b->idx[i]].key, key) == 0) {
+			e = &s->pend[b->idx[i]];
+			b->cur = i + 1;
+			break;
+		}
+	if (e == NULL)
+		return 1;
+	if ((b->ask & ~device_paths_lean(dv)) != 0) {
+		e->again = 1;
+		return 0;
+	}
+	e->lean = (unsigned char)device_paths_lean(dv);
+	if (device_int(dv, DF_NCLIENTS, &nc) && nc >= 0 && nc <= UINT32_MAX)
+		e->clients = (uint32_t)nc;
+	if (!device_int(dv, DF_LAST, &lt) || lt <= 0 || lt > UINT32_MAX)
+		return 1;
+	/* the lag of a device whose packet time moved (a device that only
+	 * received keeps its last_time: its mod_time says nothing); mod_time as
+	 * scanned, last_time as fetched a moment later: a packet in between
+	 * makes it larger than mod_time, and no sample */
+	l = lightmap_find(&s->lm, e->key);
+	if (s->synced && l != NULL && (int64_t)e->mod_time >= lt &&
+	    (!l->known || (l->last_time != 0 && l->last_time != (uint32_t)lt)))
+		lag_sample(s, (int64_t)e->mod_time - lt);
+	e->last_time = (uint32_t)lt;
+	return 1;
 }
 
-/* The pending devices, whole, in multikey batches. */
+static int
+on_fetched(void *arg, const char *json, size_t len)
+{
+	struct batch *b = arg;
+
+	return tap_device_checked(b->t, json, len, "poll", fetched, b);
+}
+
+static int
+fetch_batch(struct sync *s, struct poller *p, struct tap *t, const size_t *idx, size_t n,
+    unsigned ask)
+{
+	struct batch b = { s, t, idx, n, 0, ask };
+	json_t *body = json_object(), *keys = json_array();
+	size_t j;
+	int rc;
+
+	if (body == NULL || keys == NULL || json_object_set_new(body, "devices", keys) < 0) {
+		json_decref(body);
+		snprintf(p->why, sizeof(p->why), "out of memory");
+		return POLL_DOWN;
+	}
+	for (j = 0; j < n; j++)
+		json_array_append_new(keys, json_string(s->pend[idx[j]].key));
+	log_debug("poll: fetching %zu changed devices (%s field list)", n,
+	    ask & DEVICE_PATHS_NOT_WIFI ? "non-Wi-Fi" : ask & DEVICE_PATHS_STA ? "Wi-Fi client" :
+	    "whole");
+	if ((rc = poller_add_fields(p, body, ask)) == POLL_OK)
+		rc = poller_post_devices(p, MULTIKEY, body, on_fetched, &b);
+	json_decref(body);
+	return rc;
+}
+
+/* The pending devices in multikey batches of at most SYNC_PAGE_MAX keys, a
+ * field list a batch: whole for new devices and APs, lean for a kind that
+ * answers the rest with 0 (device_paths_lean()); then, whole, the few a
+ * lean answer showed to have changed kind.  --raw asks whole objects. */
 static int
 fetch(struct sync *s, struct poller *p, struct tap *t)
 {
-	size_t i = 0, j;
-	int rc = POLL_OK;
+	static const unsigned asks[] = { 0, DEVICE_PATHS_STA, DEVICE_PATHS_NOT_WIFI };
+	size_t cap = s->npend < SYNC_PAGE_MAX ? s->npend : SYNC_PAGE_MAX, i, n, k;
+	size_t *idx;
+	int rc = POLL_OK, pass;
 
-	while (i < s->npend && rc == POLL_OK) {
-		json_t *body = json_object(), *keys = json_array();
-
-		if (body == NULL || keys == NULL || json_object_set_new(body, "devices", keys) < 0) {
-			json_decref(body);
-			snprintf(p->why, sizeof(p->why), "out of memory");
-			return POLL_DOWN;
-		}
-		for (j = 0; j < SYNC_PAGE_MAX && i < s->npend; j++, i++)
-			json_array_append_new(keys, json_string(s->pend[i].key));
-		log_debug("poll: fetching %zu changed devices", json_array_size(keys));
-		if ((rc = poller_add_fields(p, body)) == POLL_OK)
-			rc = poller_post_devices(p, MULTIKEY, body, on_device, t);
-		json_decref(body);
+	if (s->npend == 0)
+		return POLL_OK;
+	if ((idx = malloc(cap * sizeof(*idx))) == NULL) {
+		snprintf(p->why, sizeof(p->why), "out of memory");
+		return POLL_DOWN;
 	}
+	if (t->cfg->raw)
+		for (i = 0; i < s->npend; i++)
+			s->pend[i].ask = 0;
+	for (pass = 0; pass < 2 && rc == POLL_OK; pass++) {
+		if (pass == 1) {
+			for (i = n = 0; i < s->npend; i++)
+				n += s->pend[i].again;
+			if (n > 0)
+				log_debug("poll: %zu devices changed kind (a lean answer showed an SSID "
+				    "or clients): asked again whole", n);
+		}
+		for (k = 0; k < (pass ? 1 : sizeof(asks) / sizeof(asks[0])) && rc == POLL_OK; k++) {
+			for (i = n = 0; i < s->npend && rc == POLL_OK; i++) {
+				struct sync_pend *e = &s->pend[i];
+
+				if (pass ? !e->again : e->ask != asks[k])
+					continue;
+				e->again = 0;
+				idx[n++] = i;
+				if (n == cap) {
+					rc = fetch_batch(s, p, t, idx, n, pass ? 0 : asks[k]);
+					n = 0;
+				}
+			}
+			if (n > 0 && rc == POLL_OK)
+				rc = fetch_batch(s, p, t, idx, n, pass ? 0 : asks[k]);
+		}
+	}
+	free(idx);
 	return rc;
 }
 
@@ -386,6 +496,8 @@ sync_cycle(struct sync *s, struct poller *p, struct tap *t, const struct config 
 		l->packets = s->pend[i].packets;
 		l->mod_time = s->pend[i].mod_time;
 		l->clients = s->pend[i].clients;
+		l->last_time = s->pend[i].last_time;
+		l->lean = s->pend[i].lean;
 		l->known = 1;
 	}
 	s->base = now;

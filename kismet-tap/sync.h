@@ -1,7 +1,8 @@
 /*
  * sync.h - the live device request sequence (see sync.c): light scans of
- * the view (key, packet count, mod_time, last_time), then the changed
- * devices fetched whole through POST /devices/multikey/devices.json.
+ * the view (key, packet count, mod_time), then the changed devices fetched
+ * through POST /devices/multikey/devices.json with the field list their
+ * kind needs.
  */
 #ifndef TAP_SYNC_H
 #define TAP_SYNC_H
@@ -20,7 +21,11 @@
 
 struct sync_pend {
 	char key[48];
-	uint32_t packets, mod_time, clients;	/* as scanned: committed after the fetch */
+	uint32_t packets, mod_time;	/* as scanned */
+	uint32_t clients, last_time;	/* as fetched (else as known) */
+	unsigned char ask;	/* DEVICE_PATHS_* this fetch asks with */
+	unsigned char lean;	/* ... and the next one may (as fetched) */
+	unsigned char again;	/* the lean answer showed a new kind */
 };
 
 struct sync {

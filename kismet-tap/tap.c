@@ -105,6 +105,13 @@ tap_record_flags(const struct config *cfg)
 int
 tap_device_text(struct tap *t, const char *text, size_t len, const char *where)
 {
+	return tap_device_checked(t, text, len, where, NULL, NULL);
+}
+
+int
+tap_device_checked(struct tap *t, const char *text, size_t len, const char *where,
+    tap_check_fn check, void *arg)
+{
 	struct device_view dv;
 	const char *why = NULL;
 	char key[512], msg[200];
@@ -120,6 +127,8 @@ tap_device_text(struct tap *t, const char *text, size_t len, const char *where)
 		tap_bad(t, where, why);
 		return 0;
 	}
+	if (check != NULL && check(arg, &dv) == 0)
+		return 0;
 	if (device_ident(&dv, key, sizeof(key), &why) < 0 ||
 	    device_line(&dv, t->sensor, tap_record_flags(t->cfg) & ~PROJECT_RAW, &t->line, &why) < 0) {
 		tap_bad(t, where, why);

@@ -45,6 +45,12 @@ int tap_set_sensor(struct tap *t, const char *name);
 /* One device object as JSON text: de-duplicate, map, write.  Bad input is
  * reported and counted (returns 0); -1 only when stdout failed. */
 int tap_device_text(struct tap *t, const char *text, size_t len, const char *where);
+/* The same, with a look at the device once read and before it is mapped:
+ * check() returns 1 to go on, 0 to hold it back (not written, not
+ * de-duplicated: the caller asks for it again). */
+typedef int (*tap_check_fn)(void *arg, const struct device_view *dv);
+int tap_device_checked(struct tap *t, const char *text, size_t len, const char *where,
+    tap_check_fn check, void *arg);
 /* One eventbus message {"NAME": payload}. */
 int tap_event(struct tap *t, const json_t *msg, const char *where);
 int tap_event_text(struct tap *t, const char *text, size_t len, const char *where);

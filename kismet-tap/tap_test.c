@@ -99,6 +99,112 @@ test_fields(void)
 	CHECK(fields_ok("[\"kismet.device.base.macaddr\",[\"a/b.c\",\"a/b.c\"]]"));
 }
 
+/* The lean lists: what a Wi-Fi client and a non-Wi-Fi device are not asked. */
+static void
+test_lean_fields(void)
+{
+	json_t *w = project_fields(0), *sta = project_fields(DEVICE_PATHS_STA),
+	    *nw = project_fields(DEVICE_PATHS_NOT_WIFI);
+	char *ts = sta ? json_dumps(sta, JSON_COMPACT) : NULL;
+	char *tn = nw ? json_dumps(nw, JSON_COMPACT) : NULL;
+	const char *why = NULL;
+
+	CHECK(sta != NULL && project_fields_check(sta, &why) == 0);
+	CHECK(nw != NULL && project_fields_check(nw, &why) == 0);
+	CHECK(json_array_size(sta) == json_array_size(w) - 4);
+	CHECK(ts && strstr(ts, "dot11.advertisedssid.ssid\"") &&
+	    strstr(ts, "num_associated_clients") && strstr(ts, "client_map") &&
+	    !strstr(ts, "associated_client_map") && !strstr(ts, "cloaked") &&
+	    !strstr(ts, "qbss") && !strstr(ts, "utilization"));
+	CHECK(json_array_size(nw) == json_array_size(w) - 9);
+	CHECK(tn && !strstr(tn, "dot11.device") && strstr(tn, "kismet.device.base.phyname") &&
+	    strstr(tn, "kismet.device.base.seenby"));
+	free(ts);
+	free(tn);
+	json_decref(w);
+	json_decref(sta);
+	json_decref(nw);
+}
+
+#define D11P "\"dot11.device/dot11.device."
+#define SSIDP D11P "last_beaconed_ssid_record/dot11.advertisedssid."
+#define BASEP "\"kismet.device.base."
+
+/* The kind a device allows, and the same line from a lean answer as from
+ * the whole one (Kismet answers the paths left out with 0). */
+static int
+lean_of(const char *text, char *line, size_t cap)
+{
+	struct device_view dv;
+	struct buf b = { NULL, 0, 0 };
+	const char *why = NULL;
+	int k = -1;
+
+	line[0] = '\0';
+	if (device_scan(&dv, text, strlen(text), &why) == 0) {
+		k = (int)device_paths_lean(&dv);
+		if (device_line(&dv, "s1", 0, &b, &why) == 0)
+			snprintf(line, cap, "%s", b.data);
+	}
+	buf_free(&b);
+	return k;
+}
+
+static void
+test_lean_kind(void)
+{
+	static const char common[] = BASEP "macaddr\":\"AA:BB:CC:00:00:01\","
+	    BASEP "key\":\"4202770D00000000_AABBCC000001\"," BASEP "last_time\":1795704000,"
+	    BASEP "type\":\"Wi-Fi Client\"," BASEP "crypt\":\"\",";
+	char whole[2048], lean[2048], l1[2048], l2[2048];
+
+	/* a Wi-Fi client: whole answer and the STA one */
+	snprintf(whole, sizeof(whole), "{%s" BASEP "phyname\":\"IEEE802.11\"," SSIDP "ssid\":0,"
+	    SSIDP "cloaked\":0," SSIDP "dot11e_qbss\":0," SSIDP "dot11e_channel_utilization_perc\":0,"
+	    D11P "num_associated_clients\":0," D11P "associated_client_map\":0,"
+	    D11P "last_bssid\":\"00:11:22:33:44:55\"," D11P "wpa_handshake_list\":0,"
+	    D11P "client_map\":{\"00:11:22:33:44:55\":{}}}", common);
+	snprintf(lean, sizeof(lean), "{%s" BASEP "phyname\":\"IEEE802.11\"," SSIDP "ssid\":0,"
+	    D11P "num_associated_clients\":0," D11P "last_bssid\":\"00:11:22:33:44:55\","
+	    D11P "wpa_handshake_list\":0," D11P "client_map\":{\"00:11:22:33:44:55\":{}}}", common);
+	CHECK(lean_of(whole, l1, sizeof(l1)) == (int)DEVICE_PATHS_STA);
+	CHECK(lean_of(lean, l2, sizeof(l2)) == (int)DEVICE_PATHS_STA);
+	CHECK(l1[0] != '\0' && strcmp(l1, l2) == 0 && strstr(l1, "\"connected_bssids\""));
+	/* a beaconed SSID record (cloaked: "") or an associated client: whole */
+	snprintf(lean, sizeof(lean), "{%s" BASEP "phyname\":\"IEEE802.11\"," SSIDP "ssid\":\"\","
+	    D11P "num_associated_clients\":0}", common);
+	CHECK(lean_of(lean, l2, sizeof(l2)) == 0);
+	snprintf(lean, sizeof(lean), "{%s" BASEP "phyname\":\"IEEE802.11\"," SSIDP "ssid\":0,"
+	    D11P "num_associated_clients\":2}", common);
+	CHECK(lean_of(lean, l2, sizeof(l2)) == 0);
+	/* no client count, no phy: nothing known, whole */
+	snprintf(lean, sizeof(lean), "{%s" BASEP "phyname\":\"IEEE802.11\"," SSIDP "ssid\":0}",
+	    common);
+	CHECK(lean_of(lean, l2, sizeof(l2)) == 0);
+	snprintf(lean, sizeof(lean), "{%s" SSIDP "ssid\":0," D11P "num_associated_clients\":0}",
+	    common);
+	CHECK(lean_of(lean, l2, sizeof(l2)) == 0);
+	/* another phy: every dot11 path answered 0, or not asked: the same line */
+	snprintf(whole, sizeof(whole), "{%s" BASEP "phyname\":\"Bluetooth\"," SSIDP "ssid\":0,"
+	    SSIDP "cloaked\":0," SSIDP "dot11e_qbss\":0," SSIDP "dot11e_channel_utilization_perc\":0,"
+	    D11P "num_associated_clients\":0," D11P "associated_client_map\":0,"
+	    D11P "last_bssid\":0," D11P "wpa_handshake_list\":0," D11P "client_map\":0}", common);
+	snprintf(lean, sizeof(lean), "{%s" BASEP "phyname\":\"Bluetooth\"}", common);
+	CHECK(lean_of(whole, l1, sizeof(l1)) == (int)DEVICE_PATHS_NOT_WIFI);
+	CHECK(lean_of(lean, l2, sizeof(l2)) == (int)DEVICE_PATHS_NOT_WIFI);
+	CHECK(l1[0] != '\0' && strcmp(l1, l2) == 0 && !strstr(l1, "\"clients\""));
+	/* a full object (kismetdb, --raw) is classified the same way */
+	CHECK(lean_of("{\"kismet.device.base.macaddr\":\"AA:BB:CC:00:00:01\","
+	    "\"kismet.device.base.last_time\":7,\"kismet.device.base.phyname\":\"IEEE802.11\","
+	    "\"dot11.device\":{\"dot11.device.num_associated_clients\":0,"
+	    "\"dot11.device.associated_client_map\":{}}}", l1, sizeof(l1)) == (int)DEVICE_PATHS_STA);
+	CHECK(lean_of("{\"kismet.device.base.macaddr\":\"AA:BB:CC:00:00:01\","
+	    "\"kismet.device.base.last_time\":7,\"kismet.device.base.phyname\":\"IEEE802.11\","
+	    "\"dot11.device\":{\"dot11.device.num_associated_clients\":0,"
+	    "\"dot11.device.last_beaconed_ssid_record\":{\"dot11.advertisedssid.ssid\":\"x\"}}}",
+	    l1, sizeof(l1)) == 0);
+}
+
 static json_t *
 dev(const char *text)
 {
@@ -441,6 +547,8 @@ main(int argc, char **argv)
 		return bench(argv[2], argc > 3 ? strtol(argv[3], NULL, 10) : 100000,
 		    argc > 4 && strtol(argv[4], NULL, 10) > 0 ? strtol(argv[4], NULL, 10) : 100000);
 	test_fields();
+	test_lean_fields();
+	test_lean_kind();
 	test_device();
 	test_event();
 	test_dedup();

@@ -195,6 +195,25 @@ teardown() {
 	[ "$(comm -13 "$d/rec" "$d/sent" | wc -l)" -eq 0 ]
 }
 
+@test "kismet-tap live over the recording: the last record of every device equals --once's on the final state (the lean field lists lose nothing)" {
+	start_replay --start-offset 95 --speed 10
+	d=$KR_DIR
+	# (--resync 2: counters that moved without a new last_time come with the sweep)
+	start_tap "$d/out" "$d/err" --update-rate 0.5 --resync 2 --events none -v
+	WAIT_SECS=60 wait_for bash -c "curl -sS http://127.0.0.1:$KR_PORT/_replay/state | jq -e '.virtual_time >= $NOW_FINAL + 10' >/dev/null"
+	ctl clock '{"freeze": true}'
+	sleep 5
+	stop_tap
+	[ "$TAP_STATUS" -eq 0 ]
+	# clients changed after the first sync were fetched with the lean list
+	grep -q 'changed devices (Wi-Fi client field list)' "$d/err"
+	kismet-tap --kismet-port "$KR_PORT" --once >"$d/once"
+	[ "$(wc -l <"$d/once")" -ge 50 ]
+	jq -S -c -s 'map(select(.record_type == "device")) | group_by(.device_key) | map(last) | .[]' "$d/out" | sort >"$d/live.last"
+	jq -S -c . "$d/once" | sort >"$d/once.sorted"
+	diff "$d/once.sorted" "$d/live.last"
+}
+
 @test "kismet-tap live: a key of Kismet's read-only role is all it needs (polls and eventbus); admin routes refuse that key" {
 	local admin=0123456789ABCDEF0123456789ABCDEF
 	start_replay --start-offset 95 --speed 10 --admin-apikey "$admin"

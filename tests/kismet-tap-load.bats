@@ -3,7 +3,8 @@
 # replay server's synthetic Kismet (tests/kismet-replay --synthetic): no change missed with
 # packet times lagging 0-4 s behind the server clock, counter-only changes found by the
 # sweep, no answer above 5,000 devices with 50,000 tracked, a Kismet restart between the
-# light scan and the fetch.  "Missed" = a device whose final state (packet count, once the
+# light scan and the fetch, the lean field list of Wi-Fi clients and a client that starts
+# beaconing (asked again whole).  "Missed" = a device whose final state (packet count, once the
 # server clock is frozen and kismet-tap had time to settle) never reached the output.
 
 load lib/common
@@ -136,4 +137,36 @@ teardown() {
 	[ "$n" -eq 0 ]
 	[ "$(jq 'length' "$d/final.json")" -ge 100 ]
 	[ "$(dups "$d/out")" -eq 0 ]
+}
+
+@test "kismet-tap live: Wi-Fi clients are fetched with the lean field list; one that starts beaconing is asked again whole; every last record equals --once's" {
+	start_replay --synthetic 500 --synthetic-changes 50 --synthetic-lag 2
+	d=$KR_DIR
+	start_tap "$d/out" "$d/err" --update-rate 0.5 --resync 0 -v
+	WAIT_SECS=20 wait_for bash -c "[ \$(wc -l <'$d/out') -ge 500 ]"
+	sleep 2
+	# five clients start beaconing: from now on the replay server answers them as the
+	# recorded AP (a beaconed SSID record, associated clients)
+	curl -sS -XPOST -d '{"beacon": 5}' "http://127.0.0.1:$KR_PORT/_replay/synthetic" | jq -r '.beaconed[]' >"$d/beaconed"
+	[ "$(wc -l <"$d/beaconed")" -eq 5 ]
+	sleep 3
+	ctl clock '{"freeze": true}'
+	sleep 2
+	stop_tap
+	[ "$TAP_STATUS" -eq 0 ]
+	grep -q 'changed devices (Wi-Fi client field list)' "$d/err"
+	# each of the five was answered lean once, held back, and asked again whole
+	[ "$(grep -oE '[0-9]+ devices changed kind' "$d/err" | awk '{n += $1} END {print n + 0}')" -eq 5 ]
+	while read -r k; do
+		jq -e -s --arg k "$k" '[.[] | select(.device_key == $k)] | last
+			| (.ssid | type) == "string" and (.ssid_cloaked | type) == "boolean"
+			and .clients >= 1 and (.associated_clients | length) == .clients' "$d/out"
+	done <"$d/beaconed"
+	# nothing the lean list leaves out is missing: the last record of every device is the
+	# one the whole field list gives on the frozen state
+	kismet-tap --kismet-port "$KR_PORT" --once >"$d/once"
+	[ "$(wc -l <"$d/once")" -eq 500 ]
+	jq -S -c -s 'map(select(.record_type == "device")) | group_by(.device_key) | map(last) | .[]' "$d/out" | sort >"$d/live.last"
+	jq -S -c . "$d/once" | sort >"$d/once.sorted"
+	diff "$d/once.sorted" "$d/live.last"
 }
