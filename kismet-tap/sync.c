@@ -316,35 +316,49 @@ struct batch {
 	unsigned ask;
 };
 
-/* A fetched device, read, before it is written: its pending entry (the
- * answer keeps request order and skips unknown keys), the lag, what the
- * next fetch may ask; held back when a lean answer shows a new kind. */
+/* The pending entry of a fetched key: Kismet answers in request order and
+ * skips unknown keys, so the next match from the cursor is it; any order
+ * would still be found (a full pass). */
+static struct sync_pend *
+batch_entry(struct batch *b, const char *key)
+{
+	size_t i, j;
+
+	for (j = 0; j < b->n; j++) {
+		i = (b->cur + j) % b->n;
+		if (strcasecmp(b->s->pend[b->idx[i]].key, key) == 0) {
+			b->cur = i + 1;
+			return &b->s->pend[b->idx[i]];
+		}
+	}
+	return NULL;
+}
+
+/* A fetched device, read, before it is written: its pending entry, the
+ * lag, what the next fetch may ask; held back when a lean answer shows a
+ * new kind (what the lean list left out is then missing from it). */
 static int
 fetched(void *arg, const struct device_view *dv)
 {
 	struct batch *b = arg;
 	struct sync *s = b->s;
-	struct sync_pend *e = NULL;
+	struct sync_pend *e;
 	const struct light *l;
 	char key[64];
 	int64_t lt, nc;
-	size_t i;
+	unsigned lean = device_paths_lean(dv);
 
-	if (device_str(dv, DF_KEY, key, sizeof(key)) == NULL)
-		return 1;	/* tap_device_checked() reports what it lacks */
-	for (i = b->cur; i < b->n; i++)
-		if (strcasecmp(s->pend[b->idx[i]].key, key) == 0) {
-			e = &s->pend[b->idx[i]];
-			b->cur = i + 1;
-			break;
-		}
-	if (e == NULL)
-		return 1;
-	if ((b->ask & ~device_paths_lean(dv)) != 0) {
-		e->again = 1;
+	e = device_str(dv, DF_KEY, key, sizeof(key)) ? batch_entry(b, key) : NULL;
+	if ((b->ask & ~lean) != 0) {
+		if (e != NULL)
+			e->again = 1;
+		else
+			log_debug("poll: a lean answer for a device not asked for: skipped");
 		return 0;
 	}
-	e->lean = (unsigned char)device_paths_lean(dv);
+	if (e == NULL)
+		return 1;	/* tap_device_checked() reports what it lacks */
+	e->lean = (unsigned char)lean;
 	if (device_int(dv, DF_NCLIENTS, &nc) && nc >= 0 && nc <= UINT32_MAX)
 		e->clients = (uint32_t)nc;
 	if (!device_int(dv, DF_LAST, &lt) || lt <= 0 || lt > UINT32_MAX)
