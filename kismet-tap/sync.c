@@ -408,17 +408,41 @@ fetch_batch(struct sync *s, struct poller *p, struct tap *t, const size_t *idx, 
 	return rc;
 }
 
-/* The pending devices in multikey batches of at most SYNC_PAGE_MAX keys, a
- * field list a batch: whole for new devices and APs, lean for a kind that
- * answers the rest with 0 (device_paths_lean()); then, whole, the few a
- * lean answer showed to have changed kind.  --raw asks whole objects. */
+/* The pending devices that asked for this list (again: those a lean
+ * answer held back, asked whole) in multikey batches of at most cap keys. */
+static int
+fetch_group(struct sync *s, struct poller *p, struct tap *t, size_t *idx, size_t cap,
+    unsigned ask, int again)
+{
+	size_t i, n = 0;
+	int rc = POLL_OK;
+
+	for (i = 0; i < s->npend && rc == POLL_OK; i++) {
+		if (again ? !s->pend[i].again : s->pend[i].ask != ask)
+			continue;
+		s->pend[i].again = 0;
+		idx[n++] = i;
+		if (n == cap) {
+			rc = fetch_batch(s, p, t, idx, n, ask);
+			n = 0;
+		}
+	}
+	if (n > 0 && rc == POLL_OK)
+		rc = fetch_batch(s, p, t, idx, n, ask);
+	return rc;
+}
+
+/* The pending devices, a field list a batch: whole for new devices and
+ * APs, lean for a kind that answers the rest with 0 (device_paths_lean());
+ * then, whole, the few a lean answer showed to have changed kind.  --raw
+ * asks whole objects. */
 static int
 fetch(struct sync *s, struct poller *p, struct tap *t)
 {
 	static const unsigned asks[] = { 0, DEVICE_PATHS_STA, DEVICE_PATHS_NOT_WIFI };
-	size_t cap = s->npend < SYNC_PAGE_MAX ? s->npend : SYNC_PAGE_MAX, i, n, k;
+	size_t cap = s->npend < SYNC_PAGE_MAX ? s->npend : SYNC_PAGE_MAX, i, k, n = 0;
 	size_t *idx;
-	int rc = POLL_OK, pass;
+	int rc = POLL_OK;
 
 	if (s->npend == 0)
 		return POLL_OK;
@@ -429,30 +453,14 @@ fetch(struct sync *s, struct poller *p, struct tap *t)
 	if (t->cfg->raw)
 		for (i = 0; i < s->npend; i++)
 			s->pend[i].ask = 0;
-	for (pass = 0; pass < 2 && rc == POLL_OK; pass++) {
-		if (pass == 1) {
-			for (i = n = 0; i < s->npend; i++)
-				n += s->pend[i].again;
-			if (n > 0)
-				log_debug("poll: %zu devices changed kind (a lean answer showed an SSID "
-				    "or clients): asked again whole", n);
-		}
-		for (k = 0; k < (pass ? 1 : sizeof(asks) / sizeof(asks[0])) && rc == POLL_OK; k++) {
-			for (i = n = 0; i < s->npend && rc == POLL_OK; i++) {
-				struct sync_pend *e = &s->pend[i];
-
-				if (pass ? !e->again : e->ask != asks[k])
-					continue;
-				e->again = 0;
-				idx[n++] = i;
-				if (n == cap) {
-					rc = fetch_batch(s, p, t, idx, n, pass ? 0 : asks[k]);
-					n = 0;
-				}
-			}
-			if (n > 0 && rc == POLL_OK)
-				rc = fetch_batch(s, p, t, idx, n, pass ? 0 : asks[k]);
-		}
+	for (k = 0; k < sizeof(asks) / sizeof(asks[0]) && rc == POLL_OK; k++)
+		rc = fetch_group(s, p, t, idx, cap, asks[k], 0);
+	for (i = 0; i < s->npend; i++)
+		n += s->pend[i].again;
+	if (n > 0 && rc == POLL_OK) {
+		log_debug("poll: %zu devices changed kind (a lean answer showed an SSID "
+		    "or clients): asked again whole", n);
+		rc = fetch_group(s, p, t, idx, cap, 0, 1);
 	}
 	free(idx);
 	return rc;

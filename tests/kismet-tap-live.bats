@@ -209,9 +209,7 @@ teardown() {
 	grep -q 'changed devices (Wi-Fi client field list)' "$d/err"
 	kismet-tap --kismet-port "$KR_PORT" --once >"$d/once"
 	[ "$(wc -l <"$d/once")" -ge 50 ]
-	jq -S -c -s 'map(select(.record_type == "device")) | group_by(.device_key) | map(last) | .[]' "$d/out" | sort >"$d/live.last"
-	jq -S -c . "$d/once" | sort >"$d/once.sorted"
-	diff "$d/once.sorted" "$d/live.last"
+	last_records_match "$d/out" "$d/once"
 }
 
 @test "kismet-tap live: a key of Kismet's read-only role is all it needs (polls and eventbus); admin routes refuse that key" {

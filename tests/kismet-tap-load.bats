@@ -166,7 +166,5 @@ teardown() {
 	# one the whole field list gives on the frozen state
 	kismet-tap --kismet-port "$KR_PORT" --once >"$d/once"
 	[ "$(wc -l <"$d/once")" -eq 500 ]
-	jq -S -c -s 'map(select(.record_type == "device")) | group_by(.device_key) | map(last) | .[]' "$d/out" | sort >"$d/live.last"
-	jq -S -c . "$d/once" | sort >"$d/once.sorted"
-	diff "$d/once.sorted" "$d/live.last"
+	last_records_match "$d/out" "$d/once"
 }

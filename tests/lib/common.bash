@@ -17,3 +17,12 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# last_records_match OUT ONCE : kismet-tap's live output OUT ends, for every device, with
+# the record that ONCE (kismet-tap --once on the same, frozen state) holds for it, and
+# holds no other device (diff shows what differs).
+last_records_match() {
+	jq -S -c -s 'map(select(.record_type == "device")) | group_by(.device_key) | map(last) | .[]' "$1" | sort >"$1.last"
+	jq -S -c . "$2" | sort >"$2.sorted"
+	diff "$2.sorted" "$1.last"
+}
